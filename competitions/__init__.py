@@ -1,0 +1,1 @@
+"""Holdout's domain: models and use cases. Never imports Flask."""

@@ -1,0 +1,200 @@
+"""The demo: three competitions built from datasets scikit-learn ships, with baseline entries.
+
+Everything is generated locally (nothing is downloaded) and goes through the
+same bundle import and submission code that real users use.
+"""
+from __future__ import annotations
+
+import io
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import tomli_w
+from sklearn import datasets
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import accounts, bundles, participation, submitting
+from .models import Competition, User, utcnow
+from .storage import Storage
+
+DEMO_LEARNERS = ["ada", "grace", "alan", "katherine"]
+
+
+@dataclass(frozen=True)
+class DemoTask:
+    slug: str
+    title: str
+    subtitle: str
+    metric: str
+    kind: str  # binary / regression / multiclass
+    loader: str
+
+
+TASKS = [
+    DemoTask("breast-cancer", "Breast cancer diagnosis", "Predict the probability that a tumour is malignant.",
+             "log_loss", "binary", "load_breast_cancer"),
+    DemoTask("diabetes", "Diabetes progression", "Predict disease progression one year after baseline.",
+             "rmse", "regression", "load_diabetes"),
+    DemoTask("digits", "Handwritten digits", "Give a probability for each digit 0–9 in 8×8 images.",
+             "multiclass_log_loss", "multiclass", "load_digits"),
+]
+
+
+@dataclass
+class SeedReport:
+    created: list[str]
+    credentials: dict[str, str]
+
+
+def seed(session: Session, storage: Storage, now: datetime | None = None) -> SeedReport:
+    """Idempotent: existing demo users and competitions are left alone."""
+    now = now or utcnow()
+    credentials: dict[str, str] = {}
+    organizer = _ensure_user(session, "organizer", "organizer", credentials)
+    learners = [_ensure_user(session, name, "learner", credentials) for name in ["learner", *DEMO_LEARNERS]]
+    created = []
+    for task in TASKS:
+        if session.scalar(select(Competition.id).where(Competition.slug == task.slug)) is not None:
+            continue
+        frames = _frames(task)
+        competition = _import(session, storage, organizer, task, frames, now)
+        session.commit()
+        _baselines(session, storage, competition, task, frames, learners[1:], now)
+        created.append(task.slug)
+    session.commit()
+    return SeedReport(created, credentials)
+
+
+def _ensure_user(session: Session, username: str, role: str, credentials: dict[str, str]) -> User:
+    user = accounts.find_user(session, username)
+    if user is None:
+        password = secrets.token_urlsafe(9)
+        user = accounts.create_user(session, username, password, role=role)
+        credentials[username] = password
+    return user
+
+
+def _frames(task: DemoTask) -> dict[str, pd.DataFrame]:
+    bunch = getattr(datasets, task.loader)(as_frame=True)
+    features = bunch.data.copy()
+    features.columns = [str(c).replace(" ", "_") for c in features.columns]
+    target = bunch.target.astype(int) if task.kind != "regression" else bunch.target.astype(float)
+    ids = pd.Series(np.arange(100000, 100000 + len(features)), name="id")
+    features.insert(0, "id", ids)
+    x_train, x_test, y_train, y_test = train_test_split(
+        features, target, test_size=0.4, random_state=7,
+        stratify=target if task.kind != "regression" else None)
+    train = x_train.assign(target=y_train.values).reset_index(drop=True)
+    test = x_test.reset_index(drop=True)
+    solution = pd.DataFrame({"id": x_test["id"].values, "target": y_test.values})
+    return {"train": train, "test": test, "solution": solution}
+
+
+def _import(session: Session, storage: Storage, organizer: User, task: DemoTask,
+            frames: dict[str, pd.DataFrame], now: datetime) -> Competition:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "data").mkdir()
+        frames["train"].to_csv(root / "data" / "train.csv", index=False)
+        frames["test"].to_csv(root / "data" / "test.csv", index=False)
+        frames["solution"].to_csv(root / "solution.csv", index=False)
+        _sample(task, frames).to_csv(root / "data" / "sample_submission.csv", index=False)
+        (root / "description.md").write_text(_description(task))
+        (root / "rules.md").write_text(RULES)
+        manifest = {"competition": {
+            "title": task.title, "slug": task.slug, "subtitle": task.subtitle, "metric": task.metric,
+            "id_column": "id", "start": now - timedelta(days=14), "deadline": now + timedelta(days=30),
+            "daily_limit": 5, "final_selections": 2, "public_fraction": 0.3, "seed": 42}}
+        (root / bundles.MANIFEST).write_text(tomli_w.dumps(manifest))
+        return bundles.import_bundle(session, storage, organizer, root)
+
+
+def _sample(task: DemoTask, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    ids = frames["test"]["id"]
+    y = frames["train"]["target"]
+    if task.kind == "binary":
+        return pd.DataFrame({"id": ids, "target": 0.5})
+    if task.kind == "regression":
+        return pd.DataFrame({"id": ids, "target": float(y.mean())})
+    classes = sorted(y.unique())
+    return pd.DataFrame({"id": ids, **{str(c): 1 / len(classes) for c in classes}})
+
+
+def _predictions(task: DemoTask, model_name: str, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    train, test = frames["train"], frames["test"]
+    x_train, y_train = train.drop(columns=["id", "target"]), train["target"]
+    x_test = test.drop(columns=["id"])
+    if model_name == "constant":
+        return _sample(task, frames) if task.kind != "binary" else pd.DataFrame(
+            {"id": test["id"], "target": float(y_train.mean())})
+    model = _model(task, model_name)
+    model.fit(x_train, y_train)
+    if task.kind == "regression":
+        return pd.DataFrame({"id": test["id"], "target": model.predict(x_test)})
+    proba = model.predict_proba(x_test)
+    if task.kind == "binary":
+        return pd.DataFrame({"id": test["id"], "target": proba[:, 1]})
+    return pd.DataFrame({"id": test["id"], **{str(c): proba[:, i] for i, c in enumerate(model.classes_)}})
+
+
+def _model(task: DemoTask, model_name: str):
+    if task.kind == "regression":
+        if model_name == "linear":
+            return make_pipeline(StandardScaler(), Ridge(alpha=1.0))
+        return RandomForestRegressor(n_estimators=200, min_samples_leaf=3, random_state=0)
+    if model_name == "linear":
+        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
+    return RandomForestClassifier(n_estimators=200, random_state=0)
+
+
+# Who submits what, and how many days after the start.
+BASELINES = [("alan", "constant", "Constant: the training mean", 1),
+             ("grace", "linear", "Standardised linear model", 2),
+             ("ada", "linear", "Linear baseline", 3),
+             ("ada", "forest", "Random forest, 200 trees", 5),
+             ("katherine", "forest", "Random forest", 6)]
+
+
+def _baselines(session: Session, storage: Storage, competition: Competition, task: DemoTask,
+               frames: dict[str, pd.DataFrame], learners: list[User], now: datetime) -> None:
+    by_name = {u.username: u for u in learners}
+    for username, model_name, description, day in BASELINES:
+        user = by_name[username]
+        when = competition.start_at + timedelta(days=day, hours=3)
+        participation.join(session, competition, user, when)
+        data = _predictions(task, model_name, frames).to_csv(index=False).encode()
+        submitting.submit(session, storage, competition, user, "submission.csv", io.BytesIO(data),
+                          description, when)
+
+
+def _description(task: DemoTask) -> str:
+    return f"""## {task.title}
+
+{task.subtitle} The data comes from scikit-learn's `{task.loader}()` and was split for this demo.
+
+### Files
+- `train.csv`: features and the `target` column.
+- `test.csv`: the same features without the target. Predict these rows.
+- `sample_submission.csv`: a valid submission to start from.
+
+### Evaluation
+Submissions are scored with **{task.metric}**. About 30% of the test rows make up the public
+leaderboard; the remaining 70% decide the private leaderboard, revealed at the end.
+"""
+
+
+RULES = """1. One account per person.
+2. Train on `train.csv` only; do not hand-label the test set.
+3. Up to 5 submissions a day (reset at 00:00 UTC). Select up to 2 final submissions.
+"""

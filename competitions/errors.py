@@ -1,0 +1,38 @@
+"""Domain errors. Views turn them into 4xx responses with the message as written."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A user mistake the user can fix; `message` says how."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class QuotaExceeded(DomainError):
+    status = 429
+    code = "quota_exceeded"
+
+    def __init__(self, message: str, *, retry_after: int | None):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,77 @@
+"""Public and private leaderboards, read from each team's standing row."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import Forbidden
+from .models import Competition, Submission, Team
+from .standings import ranked_order
+
+
+@dataclass(frozen=True)
+class Entry:
+    rank: int
+    team_id: int
+    team: str
+    score: float
+    entries: int
+    last_submission_at: datetime | None
+    submission_id: int
+    ci: tuple[float, float] | None = None
+    rank_change: int | None = None  # private board only: public rank minus private rank
+
+    def to_dict(self) -> dict:
+        out = {"rank": self.rank, "team": self.team, "score": self.score, "entries": self.entries,
+               "last_submission_at": self.last_submission_at.isoformat() if self.last_submission_at else None}
+        out["ci"] = list(self.ci) if self.ci else None
+        if self.rank_change is not None:
+            out["rank_change"] = self.rank_change
+        return out
+
+
+def public_board(session: Session, competition: Competition) -> list[Entry]:
+    rows = _teams_ranked(session, competition, "public")
+    return [Entry(i, t.id, t.name, t.best_public_score, t.entries, t.last_submission_at,
+                  t.best_public_submission_id, ci=_pair(low, high)) for i, (t, low, high) in enumerate(rows, start=1)]
+
+
+def private_board(session: Session, competition: Competition, *, force: bool = False) -> list[Entry]:
+    """Hidden until finalize; `force` lets organizers preview it."""
+    if competition.finalized_at is None and not force:
+        raise Forbidden("The private leaderboard is revealed when the competition is finalized.")
+    public_rank = {e.team_id: e.rank for e in public_board(session, competition)}
+    rows = _teams_ranked(session, competition, "private")
+    return [Entry(i, t.id, t.name, t.best_private_score, t.entries, t.last_submission_at,
+                  t.best_private_submission_id, ci=_pair(low, high),
+                  rank_change=(public_rank[t.id] - i) if t.id in public_rank else None)
+            for i, (t, low, high) in enumerate(rows, start=1)]
+
+
+def board(session: Session, competition: Competition, which: str, *, force: bool = False) -> list[Entry]:
+    if which == "private":
+        return private_board(session, competition, force=force)
+    return public_board(session, competition)
+
+
+def _pair(low, high) -> tuple[float, float] | None:
+    return None if low is None or high is None else (low, high)
+
+
+def _teams_ranked(session: Session, competition: Competition, which: str) -> list[tuple[Team, float, float]]:
+    """One row per ranked team with its best submission's interval: a join per team, not per submission."""
+    if which == "public":
+        score, at, best = Team.best_public_score, Team.best_public_at, Team.best_public_submission_id
+        low, high = Submission.public_ci_low, Submission.public_ci_high
+    else:
+        score, at, best = Team.best_private_score, Team.best_private_at, Team.best_private_submission_id
+        low, high = Submission.private_ci_low, Submission.private_ci_high
+    # Ties go to the team whose best score came first.
+    return list(session.execute(
+        select(Team, low, high)
+        .outerjoin(Submission, Submission.id == best)
+        .where(Team.competition_id == competition.id, score.is_not(None), Team.disqualified_at.is_(None))
+        .order_by(ranked_order(score, competition), at, Team.id)).tuples())

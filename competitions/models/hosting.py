@@ -1,0 +1,100 @@
+"""Competitions, their files and their versioned hidden solutions."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, utcnow
+
+
+class State(str, enum.Enum):
+    DRAFT = "draft"
+    OPEN = "open"
+    CLOSED = "closed"
+    FINALIZED = "finalized"
+
+
+class Visibility(str, enum.Enum):
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+
+
+class Competition(Base):
+    __tablename__ = "competitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(120))
+    subtitle: Mapped[str] = mapped_column(String(200), default="")
+    description_md: Mapped[str] = mapped_column(Text, default="")
+    rules_md: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+    metric: Mapped[str] = mapped_column(String(40))
+    metric_params: Mapped[dict] = mapped_column(JSON, default=dict)
+    id_column: Mapped[str] = mapped_column(String(64), default="id")
+
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    daily_limit: Mapped[int] = mapped_column(Integer, default=5)
+    total_limit: Mapped[int | None] = mapped_column(Integer)
+    final_selections: Mapped[int] = mapped_column(Integer, default=2)
+
+    visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC.value)
+    invite_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    owner = relationship("User")
+    files: Mapped[list[CompetitionFile]] = relationship(
+        back_populates="competition", cascade="all, delete-orphan", order_by="CompetitionFile.name"
+    )
+
+    def state_at(self, now: datetime) -> State:
+        """The lifecycle state is derived from the clock, so it never goes stale."""
+        if self.finalized_at is not None:
+            return State.FINALIZED
+        if now >= self.deadline_at:
+            return State.CLOSED
+        if now >= self.start_at:
+            return State.OPEN
+        return State.DRAFT
+
+
+class CompetitionFile(Base):
+    """A participant data file. The solution is kept apart, in `solutions`."""
+
+    __tablename__ = "competition_files"
+    __table_args__ = (UniqueConstraint("competition_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competitions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    competition: Mapped[Competition] = relationship(back_populates="files")
+
+
+class Solution(Base):
+    """One version of a competition's hidden answer key; older ones stay for re-score diffs."""
+
+    __tablename__ = "solutions"
+    __table_args__ = (UniqueConstraint("competition_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competitions.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    n_public: Mapped[int] = mapped_column(Integer)
+    n_private: Mapped[int] = mapped_column(Integer)
+    n_ignored: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

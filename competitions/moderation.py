@@ -1,0 +1,49 @@
+"""Organizers disqualify submissions or whole teams, with a reason the team sees."""
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from . import standings
+from .errors import DomainError, NotFound
+from .hosting import require_manager
+from .models import Competition, Submission, Team, User, utcnow
+
+
+def _reason(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("Give a reason; the team will see it.", field="reason")
+    return text[:500]
+
+
+def disqualify_submission(session: Session, competition: Competition, organizer: User, submission_id: int,
+                          reason: str) -> Submission:
+    require_manager(competition, organizer)
+    row = session.get(Submission, submission_id)
+    if row is None or row.competition_id != competition.id:
+        raise NotFound("No such submission in this competition.")
+    row.disqualified_reason = _reason(reason)
+    row.selected = False
+    standings.refresh_team(session, competition, session.get(Team, row.team_id))
+    return row
+
+
+def disqualify_team(session: Session, competition: Competition, organizer: User, team_id: int,
+                    reason: str) -> Team:
+    require_manager(competition, organizer)
+    team = session.get(Team, team_id)
+    if team is None or team.competition_id != competition.id:
+        raise NotFound("No such team in this competition.")
+    team.disqualified_at = utcnow()
+    team.disqualified_reason = _reason(reason)
+    return team
+
+
+def reinstate_team(session: Session, competition: Competition, organizer: User, team_id: int) -> Team:
+    require_manager(competition, organizer)
+    team = session.get(Team, team_id)
+    if team is None or team.competition_id != competition.id:
+        raise NotFound("No such team in this competition.")
+    team.disqualified_at = None
+    team.disqualified_reason = None
+    return team

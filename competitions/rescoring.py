@@ -1,0 +1,120 @@
+"""Replacing the solution: preview the new scores and ranks, then confirm.
+
+The preview stores the candidate file and scores every submission against
+it without changing anything. Confirming installs it as a new version,
+re-scores, keeps the old scores in submission_scores and refreshes the boards.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import scoring
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import leaderboard, solutions, standings
+from .errors import DomainError
+from .hosting import require_manager
+from .models import Competition, Solution, Status, Submission, SubmissionScore, User
+from .storage import Storage
+
+
+@dataclass(frozen=True)
+class ScoreChange:
+    submission_id: int
+    team: str
+    old_public: float | None
+    new_public: float | None
+    old_private: float | None
+    new_private: float | None
+    new_status: str
+    new_public_ci: tuple | None = None
+    new_private_ci: tuple | None = None
+
+
+@dataclass(frozen=True)
+class RankChange:
+    team: str
+    old_rank: int | None
+    new_rank: int | None
+
+
+@dataclass(frozen=True)
+class Preview:
+    sha256: str
+    counts: dict
+    scores: list[ScoreChange]
+    ranks: list[RankChange]
+
+
+def preview_replacement(session: Session, storage: Storage, competition: Competition, user: User,
+                        stream: BinaryIO, public_fraction: float = 0.3, seed: int = 0) -> Preview:
+    require_manager(competition, user)
+    parsed, data, counts = solutions.prepare_solution(storage, competition, stream, public_fraction, seed)
+    stored = storage.put(io.BytesIO(data))
+    changes = [_rescore(storage, competition, parsed, row) for row in _scorable(session, competition)]
+    old_board = leaderboard.public_board(session, competition)
+    return Preview(stored.sha256, counts, changes, _rank_diff(session, competition, old_board, changes))
+
+
+def confirm_replacement(session: Session, storage: Storage, competition: Competition, user: User,
+                        sha256: str) -> Solution:
+    """Install a previewed file (by its hash) and re-score everything against it."""
+    require_manager(competition, user)
+    if not storage.exists(sha256):
+        raise DomainError("That preview has expired; upload the file again.", field="solution")
+    with storage.open(sha256) as handle:
+        # The previewed file already carries its Usage column, so no split is redrawn.
+        new = solutions.install_solution(session, storage, competition, handle)
+    parsed = solutions.load_parsed(storage, competition, new)
+    for row in _scorable(session, competition):
+        change = _rescore(storage, competition, parsed, row)
+        row.status, row.public_score, row.private_score = change.new_status, change.new_public, change.new_private
+        row.public_ci_low, row.public_ci_high = change.new_public_ci or (None, None)
+        row.private_ci_low, row.private_ci_high = change.new_private_ci or (None, None)
+        row.solution_version, row.scorer_version = new.version, scoring.SCORER_VERSION
+        session.add(SubmissionScore(submission_id=row.id, solution_version=new.version, status=row.status,
+                                    public_score=row.public_score, private_score=row.private_score,
+                                    scorer_version=row.scorer_version))
+    standings.refresh_all(session, competition)
+    return new
+
+
+def _scorable(session: Session, competition: Competition) -> list[Submission]:
+    return list(session.scalars(select(Submission).where(
+        Submission.competition_id == competition.id,
+        Submission.status.in_([Status.SCORED.value, Status.ERROR.value])).order_by(Submission.id)))
+
+
+def _rescore(storage: Storage, competition: Competition, parsed, row: Submission) -> ScoreChange:
+    params = {"id_column": competition.id_column, **(competition.metric_params or {})}
+    try:
+        with storage.open(row.file_sha256) as handle:
+            result = scoring.score_submission(parsed, handle, competition.metric, **params)
+    except (scoring.SubmissionError, scoring.SolutionError, ValueError):
+        # The new key may make an old file invalid (e.g. new ids): record it, keep going.
+        return ScoreChange(row.id, row.team.name, row.public_score, None, row.private_score, None,
+                           Status.INVALID.value)
+    return ScoreChange(row.id, row.team.name, row.public_score, result.public, row.private_score, result.private,
+                       Status.SCORED.value, tuple(result.public_ci or ()) or None,
+                       tuple(result.private_ci or ()) or None)
+
+
+def _rank_diff(session: Session, competition: Competition, old_board, changes: list[ScoreChange]) -> list[RankChange]:
+    """New public ranks, computed in memory from the previewed scores."""
+    greater = standings.greater_is_better(competition)
+    by_id = {c.submission_id: c for c in changes}
+    best: dict[str, tuple] = {}
+    for row in _scorable(session, competition):
+        change = by_id[row.id]
+        if change.new_public is None or row.is_late or row.disqualified_reason or row.team.disqualified_at:
+            continue
+        key = (-change.new_public if greater else change.new_public, row.created_at, row.id)
+        if row.team.name not in best or key < best[row.team.name]:
+            best[row.team.name] = key
+    new_rank = {team: i for i, (team, _) in enumerate(sorted(best.items(), key=lambda kv: kv[1]), start=1)}
+    old_rank = {e.team: e.rank for e in old_board}
+    teams = sorted(set(old_rank) | set(new_rank), key=lambda t: (new_rank.get(t, 10**9), t))
+    return [RankChange(t, old_rank.get(t), new_rank.get(t)) for t in teams]

@@ -1,0 +1,41 @@
+"""The bridge to scoring/: scores a stored file against a stored solution."""
+from __future__ import annotations
+
+import logging
+
+import scoring
+
+from . import solutions
+from .models import Competition, Solution
+from .storage import Storage
+
+log = logging.getLogger("holdout.scorer")
+
+
+class ScoringFailed(Exception):
+    """The scorer broke on a submission it had accepted: a bug, recorded as status 'error'."""
+
+
+def score_stored(storage: Storage, competition: Competition, solution: Solution, sha256: str):
+    """A ScoreResult, or SubmissionError with the learner's problems."""
+    parsed = solutions.load_parsed(storage, competition, solution)
+    with storage.open(sha256) as handle:
+        try:
+            return scoring.score_submission(parsed, handle, competition.metric, **_params(competition))
+        except scoring.SubmissionError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any other failure is ours, never the learner's
+            log.exception("scoring failed for competition %s, file %s", competition.slug, sha256)
+            raise ScoringFailed(str(exc)) from exc
+
+
+def validate_stored(storage: Storage, competition: Competition, solution: Solution, sha256: str) -> list:
+    parsed = solutions.load_parsed(storage, competition, solution)
+    with storage.open(sha256) as handle:
+        return list(scoring.validate_submission(parsed, handle, competition.metric, **_params(competition)))
+
+
+def _params(competition: Competition) -> dict:
+    params = dict(competition.metric_params or {})
+    params.setdefault("id_column", competition.id_column)
+    return params

@@ -1,0 +1,74 @@
+"""Each team's standing, recomputed from its own submissions only.
+
+Called whenever a team's submissions change (a new score, a selection, a
+disqualification, a re-score). The leaderboards then read one row per team.
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import scoring
+
+from .models import Competition, Status, Submission, Team
+
+
+def greater_is_better(competition: Competition) -> bool:
+    return scoring.get_metric(competition.metric).greater_is_better
+
+
+def ranked_order(column, competition: Competition):
+    return column.desc() if greater_is_better(competition) else column.asc()
+
+
+def refresh_team(session: Session, competition: Competition, team: Team) -> None:
+    session.flush()
+    team.entries = session.scalar(select(func.count(Submission.id)).where(
+        Submission.team_id == team.id, Submission.status != Status.INVALID.value)) or 0
+    team.last_submission_at = session.scalar(select(func.max(Submission.created_at)).where(
+        Submission.team_id == team.id, Submission.status != Status.INVALID.value))
+    best = _best_public(session, competition, team)
+    team.best_public_score = best.public_score if best else None
+    team.best_public_at = best.created_at if best else None
+    team.best_public_submission_id = best.id if best else None
+    best_private = _best_private(session, competition, team)
+    team.best_private_score = best_private.private_score if best_private else None
+    team.best_private_at = best_private.created_at if best_private else None
+    team.best_private_submission_id = best_private.id if best_private else None
+
+
+def rankable(team: Team):
+    """Submissions that may appear on a leaderboard: scored, on time, not disqualified."""
+    return (Submission.team_id == team.id, Submission.status == Status.SCORED.value,
+            Submission.is_late.is_(False), Submission.disqualified_reason.is_(None))
+
+
+def _best_public(session: Session, competition: Competition, team: Team) -> Submission | None:
+    return session.scalar(
+        select(Submission).where(*rankable(team), Submission.public_score.is_not(None))
+        .order_by(ranked_order(Submission.public_score, competition), Submission.created_at, Submission.id)
+        .limit(1))
+
+
+def final_candidates(session: Session, competition: Competition, team: Team) -> list[Submission]:
+    """The team's selected submissions, or, with none selected, its best N by public score (Kaggle)."""
+    selected = list(session.scalars(select(Submission).where(*rankable(team), Submission.selected.is_(True))))
+    if selected:
+        return selected
+    return list(session.scalars(
+        select(Submission).where(*rankable(team), Submission.public_score.is_not(None))
+        .order_by(ranked_order(Submission.public_score, competition), Submission.created_at, Submission.id)
+        .limit(competition.final_selections)))
+
+
+def _best_private(session: Session, competition: Competition, team: Team) -> Submission | None:
+    candidates = [s for s in final_candidates(session, competition, team) if s.private_score is not None]
+    if not candidates:
+        return None
+    sign = -1 if greater_is_better(competition) else 1
+    return min(candidates, key=lambda s: (sign * s.private_score, s.created_at, s.id))
+
+
+def refresh_all(session: Session, competition: Competition) -> None:
+    for team in session.scalars(select(Team).where(Team.competition_id == competition.id)):
+        refresh_team(session, competition, team)

@@ -1,0 +1,71 @@
+"""Content-addressed file storage behind a small interface.
+
+Files are named by their sha256, so identical uploads are stored once and a
+file's name never reveals what it holds. An object store can implement the
+same four methods later.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+
+
+class Storage(Protocol):
+    def put(self, stream: BinaryIO) -> StoredFile: ...
+    def open(self, sha256: str) -> BinaryIO: ...
+    def exists(self, sha256: str) -> bool: ...
+    def local_path(self, sha256: str) -> Path: ...
+
+
+class LocalStorage:
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    def _path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+            raise ValueError("not a sha256 hex digest")
+        return self.root / sha256[:2] / sha256
+
+    def put(self, stream: BinaryIO) -> StoredFile:
+        """Stream to a temp file while hashing, then rename into place."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        digest, size = hashlib.sha256(), 0
+        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    out.write(chunk)
+            final = self._path(digest.hexdigest())
+            final.parent.mkdir(exist_ok=True)
+            os.replace(tmp, final)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return StoredFile(digest.hexdigest(), size)
+
+    def put_bytes(self, data: bytes) -> StoredFile:
+        return self.put(io.BytesIO(data))
+
+    def open(self, sha256: str) -> BinaryIO:
+        return self._path(sha256).open("rb")
+
+    def exists(self, sha256: str) -> bool:
+        return self._path(sha256).exists()
+
+    def local_path(self, sha256: str) -> Path:
+        return self._path(sha256)

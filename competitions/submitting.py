@@ -1,0 +1,163 @@
+"""Learners' submissions: validate, take quota, score, record.
+
+Scoring runs before the write transaction, so a slow file never holds a
+lock; the quota is then taken and the scored row inserted in one
+transaction. Invalid files are recorded too (the audit trail) and use no quota.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+import scoring
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import quota, solutions, standings
+from .errors import DomainError, Forbidden, NotFound, QuotaExceeded
+from .models import Competition, State, Status, Submission, SubmissionScore, Team, User
+from .participation import require_team
+from .scorer import ScoringFailed, score_stored, validate_stored
+from .storage import Storage
+
+MAX_DESCRIPTION = 500
+
+
+class InvalidSubmission(DomainError):
+    """The file has problems; `problems` lists them all. No quota was used."""
+
+    status = 422
+    code = "invalid_submission"
+
+    def __init__(self, submission: Submission | None, problems: list[dict]):
+        count = len(problems)
+        super().__init__(f"The file has {count} problem{'s' if count != 1 else ''}; nothing was scored "
+                         "and no submission was used.")
+        self.submission = submission
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Receipt:
+    submission: Submission
+    quota: quota.QuotaView
+
+
+def submit(session: Session, storage: Storage, competition: Competition, user: User, file_name: str,
+           stream: BinaryIO, description: str, now: datetime) -> Receipt:
+    team = _ready_team(session, competition, user, now)
+    solution = _require_solution(session, competition)
+    quota.check_quota(session, competition, team, now)
+    stored = storage.put(stream)
+    row = Submission(competition_id=competition.id, team_id=team.id, user_id=user.id, created_at=now,
+                     description=_description(description), file_name=_file_name(file_name),
+                     file_sha256=stored.sha256, file_size=stored.size,
+                     is_late=competition.state_at(now) in (State.CLOSED, State.FINALIZED),
+                     solution_version=solution.version, scorer_version=scoring.SCORER_VERSION)
+    try:
+        result = score_stored(storage, competition, solution, stored.sha256)
+    except scoring.SubmissionError as exc:
+        problems = [p.to_dict() for p in exc.problems]
+        _record_invalid(session, row, problems)
+        raise InvalidSubmission(row, problems) from None
+    except ScoringFailed:
+        row.status = Status.ERROR.value
+        row.problems = [{"code": "scorer_error", "message": "The scorer failed on this file; the "
+                         "organizers have been told. It did not use a submission.", "row": None, "column": None}]
+        session.add(row)
+        session.commit()
+        raise
+    try:
+        quota.take_quota(session, competition, team, now)
+    except QuotaExceeded:
+        session.rollback()
+        raise
+    _apply_result(row, result)
+    session.add(row)
+    session.flush()
+    _record_history(session, row)
+    standings.refresh_team(session, competition, team)
+    session.commit()
+    return Receipt(row, quota.quota_view(session, competition, team, now))
+
+
+def validate_only(session: Session, storage: Storage, competition: Competition, user: User,
+                  stream: BinaryIO, now: datetime) -> list[dict]:
+    """The same checks as submit, with no score, no quota and no record."""
+    _ready_team(session, competition, user, now)
+    solution = _require_solution(session, competition)
+    stored = storage.put(stream)
+    return [p.to_dict() for p in validate_stored(storage, competition, solution, stored.sha256)]
+
+
+def _ready_team(session: Session, competition: Competition, user: User, now: datetime) -> Team:
+    team = require_team(session, competition, user)
+    if competition.state_at(now) == State.DRAFT:
+        raise Forbidden("This competition has not started yet.")
+    if team.disqualified_at is not None:
+        raise Forbidden(f"Your team was disqualified: {team.disqualified_reason}")
+    return team
+
+
+def _require_solution(session: Session, competition: Competition):
+    solution = solutions.current_solution(session, competition)
+    if solution is None:
+        raise DomainError("This competition has no solution file yet, so nothing can be scored.")
+    return solution
+
+
+def _record_invalid(session: Session, row: Submission, problems: list[dict]) -> None:
+    row.status = Status.INVALID.value
+    row.problems = problems
+    session.add(row)
+    session.commit()
+
+
+def _apply_result(row: Submission, result) -> None:
+    row.status = Status.SCORED.value
+    row.problems = []
+    row.public_score, row.private_score = result.public, result.private
+    row.public_ci_low, row.public_ci_high = _pair(result.public_ci)
+    row.private_ci_low, row.private_ci_high = _pair(result.private_ci)
+
+
+def _pair(interval) -> tuple[float | None, float | None]:
+    if not interval:
+        return None, None
+    return interval[0], interval[1]
+
+
+def _record_history(session: Session, row: Submission) -> None:
+    session.add(SubmissionScore(submission_id=row.id, solution_version=row.solution_version, status=row.status,
+                                public_score=row.public_score, private_score=row.private_score,
+                                scorer_version=row.scorer_version, created_at=row.created_at))
+
+
+def _description(text: str | None) -> str:
+    text = (text or "").strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise DomainError(f"The description is limited to {MAX_DESCRIPTION} characters.", field="description")
+    return text
+
+
+def _file_name(name: str | None) -> str:
+    base = (name or "submission.csv").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return base[:255] or "submission.csv"
+
+
+def team_submissions(session: Session, team: Team) -> list[Submission]:
+    return list(session.scalars(select(Submission).where(Submission.team_id == team.id)
+                                .order_by(Submission.created_at.desc(), Submission.id.desc())))
+
+
+def all_submissions(session: Session, competition: Competition) -> list[Submission]:
+    return list(session.scalars(select(Submission).where(Submission.competition_id == competition.id)
+                                .order_by(Submission.created_at.desc(), Submission.id.desc())))
+
+
+def get_submission(session: Session, competition: Competition, submission_id: int) -> Submission:
+    row = session.get(Submission, submission_id)
+    if row is None or row.competition_id != competition.id:
+        raise NotFound("No such submission in this competition.")
+    return row

@@ -1,0 +1,33 @@
+"""The application factory."""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import auth, cli, db, errors, filters, security
+from .config import config_from_env, instance_dir
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from HOLDOUT_* variables, with `config` laid on top (tests use it)."""
+    app = Flask(__name__, instance_path=str(instance_dir()))
+    app.config.update(config_from_env(config or {}))
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+
+    db.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    auth.init_app(app)
+    filters.init_app(app)
+    _register_blueprints(app)
+    cli.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .views import admin, api, competitions, organizer
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(competitions.bp)
+    app.register_blueprint(organizer.bp)
+    app.register_blueprint(api.bp)

@@ -1,0 +1,161 @@
+"""`flask --app wsgi ...` commands: users, tokens, demo, competitions."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from competitions import accounts, bundles, demo, hosting, tokens
+from competitions.errors import DomainError
+
+from .db import get_session
+from .storage import get_storage
+
+users_cli = AppGroup("users", help="Manage accounts.")
+tokens_cli = AppGroup("tokens", help="Manage API tokens.")
+demo_cli = AppGroup("demo", help="The demo competitions.")
+competitions_cli = AppGroup("competitions", help="Import and export competition bundles.")
+
+
+def init_app(app: Flask) -> None:
+    for group in (users_cli, tokens_cli, demo_cli, competitions_cli):
+        app.cli.add_command(group)
+
+
+def _fail(message: str) -> None:
+    raise click.ClickException(message)
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "organizer", "learner"]), default="learner", show_default=True)
+@click.option("--email", default=None)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(username: str, role: str, email: str | None, password_stdin: bool) -> None:
+    """Create a user; the password is prompted for, never taken as an argument."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    session = get_session()
+    try:
+        user = accounts.create_user(session, username, password, role=role, email=email)
+        session.commit()
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"Created {user.role} {user.username}.")
+
+
+@users_cli.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["admin", "organizer", "learner"]))
+def set_role(username: str, role: str) -> None:
+    session = get_session()
+    try:
+        user = accounts.set_role(session, username, role)
+        session.commit()
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"{user.username} is now {user.role}.")
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    for user in accounts.list_users(get_session()):
+        click.echo(f"{user.username:<24} {user.role:<10} {user.created_at:%Y-%m-%d}")
+
+
+@tokens_cli.command("create")
+@click.argument("username")
+@click.option("--label", default="cli")
+def create_token(username: str, label: str) -> None:
+    """Print a new API token, alone on the last line, so scripts can read it."""
+    session = get_session()
+    user = accounts.find_user(session, username)
+    if user is None:
+        _fail(f"No user named {username!r}.")
+    _, plaintext = tokens.create_token(session, user, label)
+    session.commit()
+    click.echo(f"Token for {user.username} (shown once; store it safely):")
+    click.echo(plaintext)
+
+
+@demo_cli.command("seed")
+def seed_demo() -> None:
+    """Create the demo competitions and accounts; safe to run again."""
+    if current_app.config["HOLDOUT_ENV"] == "production":
+        _fail("The demo has fixed accounts and is never seeded in production.")
+    report = demo.seed(get_session(), get_storage())
+    if report.created:
+        click.echo("Seeded demo competitions: " + ", ".join(report.created))
+    else:
+        click.echo("Demo competitions already present.")
+    if report.credentials:
+        _save_credentials(report.credentials)
+    for line in _credentials_lines():
+        click.echo(line)
+
+
+def _credentials_path():
+    from pathlib import Path
+
+    return Path(current_app.instance_path) / "demo-credentials.txt"
+
+
+def _save_credentials(credentials: dict[str, str]) -> None:
+    # Demo only: the passwords are kept in instance/ so `make run` can show them again.
+    path = _credentials_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as out:
+        for username, password in credentials.items():
+            out.write(f"{username} {password}\n")
+    path.chmod(0o600)
+
+
+def _credentials_lines() -> list[str]:
+    path = _credentials_path()
+    if not path.exists():
+        return []
+    rows = [line.split(" ", 1) for line in path.read_text().splitlines() if " " in line]
+    return ["Demo accounts (username / password):"] + [f"  {u:<12} {p}" for u, p in rows]
+
+
+@competitions_cli.command("import")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--owner", default=None, help="Organizer who owns it (default: the first admin).")
+def import_competition(path: str, owner: str | None) -> None:
+    session = get_session()
+    user = accounts.find_user(session, owner) if owner else _first_admin(session)
+    if user is None:
+        _fail("No owner: pass --owner USERNAME (an organizer or admin).")
+    try:
+        competition = bundles.import_bundle(session, get_storage(), user, path)
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        _fail(exc.message)
+    click.echo(f"Imported {competition.slug}: {competition.title}")
+
+
+@competitions_cli.command("export")
+@click.argument("slug")
+@click.argument("path", type=click.Path())
+def export_competition(slug: str, path: str) -> None:
+    session = get_session()
+    try:
+        competition = hosting.get_competition(session, slug)
+        written = bundles.export_bundle(session, get_storage(), competition, path)
+    except DomainError as exc:
+        _fail(exc.message)
+    click.echo(f"Exported {slug} to {written}")
+
+
+def _first_admin(session):
+    from sqlalchemy import select
+
+    from competitions.models import Role, User
+
+    return session.scalar(select(User).where(User.role.in_([Role.ADMIN.value, Role.ORGANIZER.value]))
+                          .order_by(User.role, User.id))

@@ -1,0 +1,87 @@
+"""WTForms classes; Flask-WTF adds the CSRF token to each."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from wtforms import (BooleanField, EmailField, FloatField, HiddenField, IntegerField, PasswordField, SelectField,
+                     StringField, TextAreaField)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+
+class SignUpForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(3, 40)])
+    email = EmailField("Email (optional)", validators=[Optional(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=1024)])
+    confirm = PasswordField("Repeat password",
+                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+
+
+class SignInForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired()])
+    password = PasswordField("Password", validators=[DataRequired()])
+
+
+class TokenForm(FlaskForm):
+    label = StringField("Label", validators=[Optional(), Length(max=80)])
+
+
+class EmptyForm(FlaskForm):
+    """A form that carries only the CSRF token, for buttons that POST."""
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[("learner", "learner"), ("organizer", "organizer"), ("admin", "admin")])
+
+
+class JoinForm(FlaskForm):
+    accept_rules = BooleanField("I have read and accept the rules", validators=[DataRequired(
+        "Accept the rules to join.")])
+
+
+class SubmitForm(FlaskForm):
+    file = FileField("Prediction file (.csv, .csv.gz or .zip)", validators=[FileRequired("Choose a file to upload.")])
+    description = StringField("Description", validators=[Optional(), Length(max=500)])
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField("Reason (shown to the team)", validators=[DataRequired(), Length(max=500)])
+
+
+class CompetitionForm(FlaskForm):
+    """Field names match competitions.spec, so a DomainError's field maps straight onto one."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=120)])
+    slug = StringField("Slug (in the address)", validators=[DataRequired(), Length(max=64)])
+    subtitle = StringField("Subtitle", validators=[Optional(), Length(max=200)])
+    description_md = TextAreaField("Description (Markdown)")
+    rules_md = TextAreaField("Rules (Markdown)")
+    metric = SelectField("Metric")
+    metric_params = StringField("Metric parameters (JSON, e.g. {\"k\": 5})", validators=[Optional()])
+    id_column = StringField("Id column", default="id", validators=[DataRequired(), Length(max=64)])
+    start_at = StringField("Start (UTC, YYYY-MM-DDTHH:MM)", validators=[DataRequired()])
+    deadline_at = StringField("Deadline (UTC, YYYY-MM-DDTHH:MM)", validators=[DataRequired()])
+    daily_limit = IntegerField("Submissions per day", default=5)
+    total_limit = IntegerField("Total submissions (optional)", validators=[Optional()])
+    final_selections = IntegerField("Final selections", default=2)
+    visibility = SelectField("Visibility", choices=[("public", "public"), ("unlisted", "unlisted (invite link)")])
+    public_fraction = FloatField("Public fraction (when the solution has no Usage column)", default=0.3)
+    seed = IntegerField("Split seed", default=0)
+
+
+class NewCompetitionForm(CompetitionForm):
+    solution = FileField("Hidden solution file", validators=[FileRequired("Upload the solution file.")])
+    files = MultipleFileField("Data files (train.csv, test.csv, sample_submission.csv, …)")
+
+
+class FilesForm(FlaskForm):
+    files = MultipleFileField("Add or replace data files", validators=[DataRequired("Choose at least one file.")])
+
+
+class SolutionForm(FlaskForm):
+    solution = FileField("New solution file", validators=[FileRequired("Choose the new solution file.")])
+    public_fraction = FloatField("Public fraction (when it has no Usage column)", default=0.3)
+    seed = IntegerField("Split seed", default=0)
+
+
+class ConfirmSolutionForm(FlaskForm):
+    sha256 = HiddenField(validators=[DataRequired()])

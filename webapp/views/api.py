@@ -1,0 +1,241 @@
+"""The JSON API under /api/v1: the contract for the CLI, notebooks and black-box tests."""
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request, send_file
+
+from competitions import (access, hosting, leaderboard, participation, selection, submitting,
+                          tokens)
+from competitions.errors import DomainError
+from competitions.scorer import ScoringFailed
+from competitions.spec import parse_spec
+
+from .. import clock
+from ..db import get_session
+from ..errors import error_response
+from ..security import csrf
+from ..storage import get_storage
+from .serialize import competition_json, file_json, submission_json
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Bearer tokens, not cookies, authenticate here: there is no session for CSRF to ride.
+csrf.exempt(bp)
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    get_session().rollback()
+    extra = {}
+    if exc.field:
+        extra["field"] = exc.field
+    if isinstance(exc, submitting.InvalidSubmission):
+        extra["problems"] = exc.problems
+        if exc.submission is not None and exc.submission.id is not None:
+            extra["submission_id"] = exc.submission.id
+    retry_after = getattr(exc, "retry_after", None)
+    if exc.status == 429:
+        extra["retry_after"] = retry_after
+    response, status = error_response(exc.status, exc.code, exc.message, **extra)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response, status
+
+
+@bp.errorhandler(ScoringFailed)
+def _scoring_failed(exc: ScoringFailed):
+    return error_response(500, "scorer_error", "The scorer failed on this file. It has been logged and "
+                          "did not use a submission.")
+
+
+def _bearer_user():
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    session = get_session()
+    user = tokens.user_for_token(session, token.strip())
+    if user is not None:
+        session.commit()
+    return user
+
+
+@bp.before_request
+def _authenticate():
+    g.api_user = _bearer_user()
+    if request.headers.get("Authorization") and g.api_user is None:
+        return error_response(401, "unauthorized", "The API token is unknown or revoked.")
+    return None
+
+
+def token_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.api_user is None:
+            return error_response(401, "unauthorized", "Send an API token: Authorization: Bearer <token>. "
+                                  "Create one on your profile page.")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _visible(slug: str):
+    """The competition if the caller may see it; otherwise 404, so drafts don't leak their existence."""
+    session = get_session()
+    competition = hosting.get_competition(session, slug)
+    member = participation.team_of(session, competition, g.api_user) is not None
+    if not access.can_view(competition, g.api_user, clock.now(), invite=request.args.get("invite"),
+                           is_member=member):
+        return error_response(404, "not_found", f"No competition called {slug!r}.")
+    return competition
+
+
+def _with_competition(view):
+    @wraps(view)
+    def wrapped(slug, *args, **kwargs):
+        competition = _visible(slug)
+        if isinstance(competition, tuple):
+            return competition
+        return view(competition, *args, **kwargs)
+
+    return wrapped
+
+
+@bp.get("/competitions")
+def list_competitions():
+    rows = hosting.listed_competitions(get_session(), g.api_user, clock.now())
+    return jsonify([competition_json(c, clock.now()) for c in rows])
+
+
+@bp.post("/competitions")
+@token_required
+def create_competition():
+    try:
+        metadata = json.loads(request.form.get("metadata") or "{}")
+    except json.JSONDecodeError as exc:
+        raise DomainError(f"metadata is not valid JSON: {exc}", field="metadata") from None
+    if not isinstance(metadata, dict):
+        raise DomainError("metadata must be a JSON object.", field="metadata")
+    solution = request.files.get("solution")
+    if solution is None or not solution.filename:
+        raise DomainError("Attach the hidden solution file as 'solution'.", field="solution")
+    hosting.require_organizer(g.api_user)
+    spec = parse_spec(metadata)
+    files = [(f.filename, f.stream) for f in request.files.getlist("files") if f.filename]
+    session = get_session()
+    competition = hosting.create_competition(session, get_storage(), g.api_user, spec, solution.stream, files)
+    session.commit()
+    return jsonify(competition_json(competition, clock.now(), manager=True)), 201
+
+
+@bp.get("/competitions/<slug>")
+@_with_competition
+def competition_detail(competition):
+    return jsonify(competition_json(competition, clock.now(), manager=access.is_manager(competition, g.api_user)))
+
+
+@bp.post("/competitions/<slug>/join")
+@token_required
+def join(slug):
+    session = get_session()
+    competition = hosting.get_competition(session, slug)
+    team = participation.join(session, competition, g.api_user, clock.now(), invite=request.args.get("invite"))
+    session.commit()
+    return jsonify({"competition": competition.slug, "team": team.name, "joined": True})
+
+
+@bp.get("/competitions/<slug>/files")
+@_with_competition
+def files(competition):
+    return jsonify([file_json(f) for f in competition.files])
+
+
+@bp.get("/competitions/<slug>/files/<name>")
+@_with_competition
+def download_file(competition, name):
+    row = hosting.get_file(get_session(), competition, name)
+    return send_file(get_storage().open(row.sha256), download_name=row.name, as_attachment=True,
+                     mimetype="text/csv" if row.name.endswith(".csv") else "application/octet-stream")
+
+
+def _upload():
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise DomainError("Attach your predictions as the multipart field 'file'.", field="file")
+    return upload
+
+
+@bp.post("/competitions/<slug>/submissions")
+@token_required
+@_with_competition
+def submit(competition):
+    upload = _upload()
+    receipt = submitting.submit(get_session(), get_storage(), competition, g.api_user, upload.filename,
+                                upload.stream, request.form.get("description", ""), clock.now())
+    body = submission_json(receipt.submission, reveal_private=False)
+    body["remaining_today"] = receipt.quota.remaining_today
+    body["resets_at"] = receipt.quota.resets_at.isoformat()
+    return jsonify(body), 201
+
+
+@bp.post("/competitions/<slug>/validate")
+@token_required
+@_with_competition
+def validate(competition):
+    upload = _upload()
+    problems = submitting.validate_only(get_session(), get_storage(), competition, g.api_user,
+                                        upload.stream, clock.now())
+    return jsonify({"valid": not problems, "problems": problems})
+
+
+@bp.get("/competitions/<slug>/submissions")
+@token_required
+@_with_competition
+def list_submissions(competition):
+    session = get_session()
+    reveal = competition.finalized_at is not None
+    if access.is_manager(competition, g.api_user):
+        rows = submitting.all_submissions(session, competition)
+        return jsonify([submission_json(s, reveal_private=True, with_team=True) for s in rows])
+    team = participation.require_team(session, competition, g.api_user)
+    return jsonify([submission_json(s, reveal_private=reveal) for s in submitting.team_submissions(session, team)])
+
+
+@bp.put("/competitions/<slug>/selection")
+@token_required
+@_with_competition
+def select(competition):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or "submission_ids" not in body:
+        raise DomainError('Send JSON like {"submission_ids": [12, 15]}.', field="submission_ids")
+    session = get_session()
+    chosen = selection.select_final(session, competition, g.api_user, body["submission_ids"], clock.now())
+    session.commit()
+    return jsonify({"selected": sorted(s.id for s in chosen)})
+
+
+@bp.get("/competitions/<slug>/leaderboard")
+@_with_competition
+def get_leaderboard(competition):
+    which = request.args.get("board", "public")
+    if which not in ("public", "private"):
+        raise DomainError("board is 'public' or 'private'.", field="board")
+    entries = leaderboard.board(get_session(), competition, which)
+    return jsonify({"board": which, "entries": [e.to_dict() for e in entries]})
+
+
+@bp.post("/competitions/<slug>/finalize")
+@token_required
+@_with_competition
+def finalize(competition):
+    session = get_session()
+    hosting.finalize(session, competition, g.api_user, clock.now())
+    session.commit()
+    return jsonify(competition_json(competition, clock.now(), manager=True))
+
+
+@bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
+def unknown(anything):
+    return error_response(404, "not_found", f"No API endpoint at /api/v1/{anything}.")
+

@@ -1,0 +1,195 @@
+"""Learner-facing pages: browse, join, download, submit, history, leaderboards."""
+from __future__ import annotations
+
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, send_file,
+                   session as cookie, url_for)
+from flask_login import current_user, login_required
+
+from competitions import access, exports, hosting, leaderboard, participation, quota, selection, submitting
+from competitions.errors import DomainError, QuotaExceeded
+from competitions.scorer import ScoringFailed
+
+from .. import clock
+from ..db import get_session
+from ..forms import EmptyForm, JoinForm, SubmitForm
+from ..storage import get_storage
+
+bp = Blueprint("competitions", __name__)
+
+
+def _user():
+    return current_user if current_user.is_authenticated else None
+
+
+def load_visible(slug: str):
+    """The competition, its viewer's team and whether they manage it; 404 if they may not see it."""
+    session = get_session()
+    try:
+        competition = hosting.get_competition(session, slug)
+    except DomainError:
+        abort(404)
+    invite = request.args.get("invite")
+    if invite:
+        cookie[f"invite:{competition.slug}"] = invite  # remembered so the join form works
+    invite = invite or cookie.get(f"invite:{competition.slug}")
+    team = participation.team_of(session, competition, _user())
+    if not access.can_view(competition, _user(), clock.now(), invite=invite, is_member=team is not None):
+        abort(404)
+    return competition, team, access.is_manager(competition, _user()), invite
+
+
+def _context(competition, team, manager, tab: str, **extra) -> dict:
+    return {"c": competition, "team": team, "manager": manager, "tab": tab,
+            "state": competition.state_at(clock.now()).value, **extra}
+
+
+@bp.route("/")
+def index():
+    now = clock.now()
+    rows = hosting.listed_competitions(get_session(), _user(), now)
+    return render_template("competitions/index.html", competitions=rows, now=now)
+
+
+@bp.route("/c/<slug>")
+def overview(slug):
+    competition, team, manager, _ = load_visible(slug)
+    return render_template("competitions/overview.html", form=JoinForm(),
+                           **_context(competition, team, manager, "overview"))
+
+
+@bp.route("/c/<slug>/join", methods=["POST"])
+@login_required
+def join(slug):
+    competition, team, manager, invite = load_visible(slug)
+    form = JoinForm()
+    if not form.validate_on_submit():
+        return render_template("competitions/overview.html", form=form,
+                               **_context(competition, team, manager, "overview")), 422
+    session = get_session()
+    participation.join(session, competition, current_user, clock.now(), invite=invite)
+    session.commit()
+    flash("You joined. Good luck!", "success")
+    return redirect(url_for(".submit", slug=competition.slug))
+
+
+@bp.route("/c/<slug>/data")
+def data(slug):
+    competition, team, manager, _ = load_visible(slug)
+    return render_template("competitions/data.html", **_context(competition, team, manager, "data"))
+
+
+@bp.route("/c/<slug>/files/<name>")
+def download(slug, name):
+    competition, _, _, _ = load_visible(slug)
+    try:
+        row = hosting.get_file(get_session(), competition, name)
+    except DomainError:
+        abort(404)
+    return send_file(get_storage().open(row.sha256), download_name=row.name, as_attachment=True,
+                     mimetype="text/csv" if row.name.endswith(".csv") else "application/octet-stream")
+
+
+def _board_or_403(competition, manager: bool, which: str):
+    try:
+        return leaderboard.board(get_session(), competition, which, force=manager and which == "private")
+    except DomainError as exc:
+        abort(403, exc.message)
+
+
+@bp.route("/c/<slug>/leaderboard")
+def board(slug):
+    competition, team, manager, _ = load_visible(slug)
+    which = "private" if request.args.get("board") == "private" else "public"
+    entries = _board_or_403(competition, manager, which)
+    return render_template("competitions/leaderboard.html", entries=entries, board=which,
+                           **_context(competition, team, manager, "leaderboard"))
+
+
+@bp.route("/c/<slug>/leaderboard.csv")
+def board_csv(slug):
+    competition, _, manager, _ = load_visible(slug)
+    which = "private" if request.args.get("board") == "private" else "public"
+    entries = _board_or_403(competition, manager, which)
+    return Response(exports.leaderboard_csv(entries, private=which == "private"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{competition.slug}-{which}-leaderboard.csv"'})
+
+
+@bp.route("/c/<slug>/submit", methods=["GET", "POST"])
+@login_required
+def submit(slug):
+    competition, team, manager, _ = load_visible(slug)
+    if team is None:
+        flash("Join the competition to submit.", "info")
+        return redirect(url_for(".overview", slug=competition.slug))
+    form = SubmitForm()
+    problems, status = None, 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            receipt = submitting.submit(get_session(), get_storage(), competition, current_user, upload.filename,
+                                        upload.stream, form.description.data or "", clock.now())
+        except submitting.InvalidSubmission as exc:
+            problems, status = exc.problems, 422
+        except QuotaExceeded as exc:
+            flash(exc.message, "error")
+            status = 429
+        except ScoringFailed:
+            flash("The scorer failed on this file. It has been logged and did not use a submission.", "error")
+            status = 500
+        else:
+            flash(_scored_message(receipt.submission), "success")
+            return redirect(url_for(".my_submissions", slug=competition.slug))
+    elif form.errors:
+        status = 422
+    view = quota.quota_view(get_session(), competition, team, clock.now())
+    return render_template("competitions/submit.html", form=form, problems=problems, quota=view,
+                           **_context(competition, team, manager, "submit")), status
+
+
+def _scored_message(submission) -> str:
+    late = " It was submitted after the deadline, so it is not ranked." if submission.is_late else ""
+    return f"Scored: public score {submission.public_score:.5f}.{late}"
+
+
+@bp.route("/c/<slug>/submissions")
+@login_required
+def my_submissions(slug):
+    competition, team, manager, _ = load_visible(slug)
+    if team is None:
+        return redirect(url_for(".overview", slug=competition.slug))
+    rows = submitting.team_submissions(get_session(), team)
+    return render_template("competitions/submissions.html", rows=rows, form=EmptyForm(),
+                           reveal=competition.finalized_at is not None,
+                           can_select=competition.state_at(clock.now()).value == "open",
+                           **_context(competition, team, manager, "submissions"))
+
+
+@bp.route("/c/<slug>/selection", methods=["POST"])
+@login_required
+def select(slug):
+    competition, team, manager, _ = load_visible(slug)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    ids = request.form.getlist("submission_ids")
+    session = get_session()
+    try:
+        selection.select_final(session, competition, current_user, ids, clock.now())
+        session.commit()
+        flash("Final selection saved." if ids else "Selection cleared: your best submissions will count.", "success")
+    except DomainError as exc:
+        session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for(".my_submissions", slug=competition.slug))
+
+
+@bp.route("/c/<slug>/submissions/<int:submission_id>/file")
+@login_required
+def submission_file(slug, submission_id):
+    competition, team, manager, _ = load_visible(slug)
+    try:
+        row = submitting.get_submission(get_session(), competition, submission_id)
+    except DomainError:
+        abort(404)
+    if not manager and (team is None or row.team_id != team.id):
+        abort(404)
+    return send_file(get_storage().open(row.file_sha256), download_name=row.file_name, as_attachment=True)

@@ -1,0 +1,250 @@
+"""Organizer pages: host, edit, files, solution replacement, moderation, finalize, exports."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+import scoring
+from competitions import exports, hosting, moderation, rescoring, solutions, submitting
+from competitions.errors import DomainError
+from competitions.spec import parse_spec
+
+from .. import clock
+from ..auth import role_required
+from ..db import get_session
+from ..forms import (CompetitionForm, ConfirmSolutionForm, EmptyForm, FilesForm, NewCompetitionForm, ReasonForm,
+                     SolutionForm)
+from ..storage import get_storage
+
+bp = Blueprint("organizer", __name__, url_prefix="/organize")
+
+
+def _metric_choices() -> list[tuple[str, str]]:
+    return [(name, f"{name} — {m.description}") for name, m in sorted(scoring.METRICS.items())]
+
+
+def _spec_from(form: CompetitionForm):
+    data = {name: getattr(form, name).data for name in (
+        "title", "slug", "subtitle", "description_md", "rules_md", "metric", "id_column", "start_at",
+        "deadline_at", "daily_limit", "total_limit", "final_selections", "visibility", "public_fraction", "seed")}
+    raw = (form.metric_params.data or "").strip()
+    try:
+        data["metric_params"] = json.loads(raw) if raw else {}
+    except json.JSONDecodeError:
+        raise DomainError('Metric parameters must be JSON, such as {"k": 5}.', field="metric_params") from None
+    return parse_spec(data)
+
+
+def _show_error(form, exc: DomainError) -> None:
+    target = getattr(form, exc.field, None) if exc.field else None
+    if target is not None:
+        target.errors = list(target.errors) + [exc.message]
+    else:
+        flash(exc.message, "error")
+
+
+def _managed(slug: str):
+    session = get_session()
+    try:
+        competition = hosting.get_competition(session, slug)
+    except DomainError:
+        abort(404)
+    try:
+        hosting.require_manager(competition, current_user)
+    except DomainError:
+        abort(403)
+    return competition
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(lambda u: u.can_organize)
+def new_competition():
+    form = NewCompetitionForm()
+    form.metric.choices = _metric_choices()
+    if request.method == "GET":
+        form.start_at.data = clock.now().strftime("%Y-%m-%dT%H:%M")
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            spec = _spec_from(form)
+            files = [(f.filename, f.stream) for f in form.files.data or [] if getattr(f, "filename", "")]
+            competition = hosting.create_competition(session, get_storage(), current_user, spec,
+                                                     form.solution.data.stream, files)
+            session.commit()
+        except DomainError as exc:
+            session.rollback()
+            _show_error(form, exc)
+        else:
+            flash("Competition created.", "success")
+            return redirect(url_for(".manage", slug=competition.slug))
+    return render_template("organizer/edit.html", form=form, c=None), (422 if form.errors else 200)
+
+
+@bp.route("/<slug>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug):
+    competition = _managed(slug)
+    form = CompetitionForm(obj=competition)
+    form.metric.choices = _metric_choices()
+    if request.method == "GET":
+        form.metric_params.data = json.dumps(competition.metric_params or {})
+        form.start_at.data = competition.start_at.strftime("%Y-%m-%dT%H:%M")
+        form.deadline_at.data = competition.deadline_at.strftime("%Y-%m-%dT%H:%M")
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            hosting.update_competition(session, competition, _spec_from(form))
+            session.commit()
+        except DomainError as exc:
+            session.rollback()
+            _show_error(form, exc)
+        else:
+            flash("Saved.", "success")
+            return redirect(url_for(".manage", slug=competition.slug))
+    return render_template("organizer/edit.html", form=form, c=competition), (422 if form.errors else 200)
+
+
+@bp.route("/<slug>")
+@login_required
+def manage(slug):
+    competition = _managed(slug)
+    session = get_session()
+    return render_template(
+        "organizer/manage.html", c=competition, tab="manage", manager=True, team=None,
+        state=competition.state_at(clock.now()).value, rows=submitting.all_submissions(session, competition),
+        history=hosting.solution_history(session, competition), files_form=FilesForm(),
+        solution_form=SolutionForm(), reason_form=ReasonForm(), form=EmptyForm(),
+        invite_url=url_for("competitions.overview", slug=competition.slug, invite=competition.invite_token,
+                           _external=True))
+
+
+@bp.route("/<slug>/files", methods=["POST"])
+@login_required
+def add_files(slug):
+    competition = _managed(slug)
+    form = FilesForm()
+    session = get_session()
+    if form.validate_on_submit():
+        try:
+            for f in form.files.data:
+                hosting.add_file(session, get_storage(), competition, f.filename, f.stream)
+            session.commit()
+            flash("Files saved.", "success")
+        except DomainError as exc:
+            session.rollback()
+            flash(exc.message, "error")
+    else:
+        flash("Choose at least one file.", "error")
+    return redirect(url_for(".manage", slug=slug))
+
+
+@bp.route("/<slug>/files/<name>/delete", methods=["POST"])
+@login_required
+def delete_file(slug, name):
+    competition = _managed(slug)
+    if EmptyForm().validate_on_submit():
+        session = get_session()
+        hosting.remove_file(session, competition, name)
+        session.commit()
+        flash(f"Removed {name}.", "info")
+    return redirect(url_for(".manage", slug=slug))
+
+
+@bp.route("/<slug>/solution")
+@login_required
+def download_solution(slug):
+    competition = _managed(slug)
+    current = solutions.current_solution(get_session(), competition)
+    if current is None:
+        abort(404)
+    return send_file(get_storage().open(current.sha256), as_attachment=True,
+                     download_name=f"{competition.slug}-solution-v{current.version}.csv")
+
+
+@bp.route("/<slug>/solution/preview", methods=["POST"])
+@login_required
+def preview_solution(slug):
+    competition = _managed(slug)
+    form = SolutionForm()
+    if not form.validate_on_submit():
+        flash("Choose the new solution file.", "error")
+        return redirect(url_for(".manage", slug=slug))
+    try:
+        preview = rescoring.preview_replacement(get_session(), get_storage(), competition, current_user,
+                                                form.solution.data.stream, form.public_fraction.data or 0.3,
+                                                form.seed.data or 0)
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".manage", slug=slug))
+    confirm = ConfirmSolutionForm(sha256=preview.sha256)
+    return render_template("organizer/preview.html", c=competition, preview=preview, form=confirm)
+
+
+@bp.route("/<slug>/solution/confirm", methods=["POST"])
+@login_required
+def confirm_solution(slug):
+    competition = _managed(slug)
+    form = ConfirmSolutionForm()
+    if form.validate_on_submit():
+        session = get_session()
+        new = rescoring.confirm_replacement(session, get_storage(), competition, current_user, form.sha256.data)
+        session.commit()
+        flash(f"Solution version {new.version} installed; every submission was re-scored.", "success")
+    return redirect(url_for(".manage", slug=slug))
+
+
+@bp.route("/<slug>/submissions/<int:submission_id>/disqualify", methods=["POST"])
+@login_required
+def disqualify_submission(slug, submission_id):
+    competition = _managed(slug)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        session = get_session()
+        moderation.disqualify_submission(session, competition, current_user, submission_id, form.reason.data)
+        session.commit()
+        flash(f"Submission {submission_id} disqualified.", "info")
+    else:
+        flash("Give a reason; the team will see it.", "error")
+    return redirect(url_for(".manage", slug=slug))
+
+
+@bp.route("/<slug>/teams/<int:team_id>/disqualify", methods=["POST"])
+@login_required
+def disqualify_team(slug, team_id):
+    competition = _managed(slug)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        session = get_session()
+        team = moderation.disqualify_team(session, competition, current_user, team_id, form.reason.data)
+        session.commit()
+        flash(f"Team {team.name} disqualified.", "info")
+    else:
+        flash("Give a reason; the team will see it.", "error")
+    return redirect(url_for(".manage", slug=slug))
+
+
+@bp.route("/<slug>/finalize", methods=["POST"])
+@login_required
+def finalize(slug):
+    competition = _managed(slug)
+    if EmptyForm().validate_on_submit():
+        session = get_session()
+        try:
+            hosting.finalize(session, competition, current_user, clock.now())
+            session.commit()
+            flash("Finalized: the private leaderboard is now public.", "success")
+        except DomainError as exc:
+            session.rollback()
+            flash(exc.message, "error")
+    return redirect(url_for(".manage", slug=slug))
+
+
+@bp.route("/<slug>/submissions.csv")
+@login_required
+def submissions_csv(slug):
+    competition = _managed(slug)
+    rows = submitting.all_submissions(get_session(), competition)
+    return Response(exports.submissions_csv(rows), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-submissions.csv"'})
