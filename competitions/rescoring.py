@@ -89,10 +89,9 @@ def _scorable(session: Session, competition: Competition) -> list[Submission]:
 
 
 def _rescore(storage: Storage, competition: Competition, parsed, row: Submission) -> ScoreChange:
-    params = {"id_column": competition.id_column, **(competition.metric_params or {})}
     try:
         with storage.open(row.file_sha256) as handle:
-            result = scoring.score_submission(parsed, handle, competition.metric, **params)
+            result = scoring.score_submission(parsed, handle, competition.metric, **(competition.metric_params or {}))
     except (scoring.SubmissionError, scoring.SolutionError, ValueError):
         # The new key may make an old file invalid (e.g. new ids): record it, keep going.
         return ScoreChange(row.id, row.team.name, row.public_score, None, row.private_score, None,

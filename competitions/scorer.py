@@ -36,6 +36,5 @@ def validate_stored(storage: Storage, competition: Competition, solution: Soluti
 
 
 def _params(competition: Competition) -> dict:
-    params = dict(competition.metric_params or {})
-    params.setdefault("id_column", competition.id_column)
-    return params
+    # The parsed solution already knows its id column; only metric parameters go along.
+    return dict(competition.metric_params or {})

@@ -34,13 +34,11 @@ def prepare_solution(storage: Storage, competition: Competition, stream: BinaryI
     """
     raw = stream.read()
     parsed = _parse(io.BytesIO(raw), competition)
-    frame = _frame_of(parsed)
-    if _usage_column(frame) is None:
-        frame = scoring.assign_usage(frame, public_fraction, seed)
+    if parsed.usage is None:
+        frame = scoring.assign_usage(_frame_of(raw), public_fraction, seed)
         raw = frame.to_csv(index=False).encode()
         parsed = _parse(io.BytesIO(raw), competition)
-        frame = _frame_of(parsed)
-    return parsed, raw, _counts(frame)
+    return parsed, raw, _counts(parsed)
 
 
 def install_solution(session: Session, storage: Storage, competition: Competition,
@@ -92,15 +90,13 @@ def _parse(source, competition: Competition):
         raise DomainError(f"The solution file is not usable: {exc}", field="solution") from None
 
 
-def _frame_of(parsed) -> pd.DataFrame:
-    return parsed.frame
+def _frame_of(raw: bytes) -> pd.DataFrame:
+    """The uploaded table as text cells (it already parsed as a solution; .csv, .csv.gz or .zip)."""
+    compression = "gzip" if raw[:2] == b"\x1f\x8b" else "zip" if raw[:2] == b"PK" else None
+    return pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, compression=compression)
 
 
-def _usage_column(frame: pd.DataFrame) -> str | None:
-    return next((c for c in frame.columns if str(c).lower() == "usage"), None)
-
-
-def _counts(frame: pd.DataFrame) -> dict:
-    usage = frame[_usage_column(frame)].astype(str).str.strip().str.lower()
-    return {"n_public": int((usage == "public").sum()), "n_private": int((usage == "private").sum()),
-            "n_ignored": int((usage == "ignored").sum())}
+def _counts(parsed) -> dict:
+    n_public, n_private = int(parsed.rows("public").size), int(parsed.rows("private").size)
+    return {"n_public": n_public, "n_private": n_private,
+            "n_ignored": parsed.n_rows - int(parsed.rows("overall").size)}

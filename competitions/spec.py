@@ -112,13 +112,10 @@ def _params(value) -> dict:
 
 
 def _check_metric_params(metric: str, params: dict) -> None:
-    declared = scoring.get_metric(metric).params
-    names = set(declared) if not isinstance(declared, (list, tuple)) else {getattr(p, "name", p) for p in declared}
-    unknown = sorted(set(params) - names)
-    if unknown:
-        allowed = ", ".join(sorted(names)) or "none"
-        raise DomainError(f"Metric {metric} has no parameter {unknown[0]!r} (it takes: {allowed}).",
-                          field="metric_params")
+    try:
+        scoring.get_metric(metric).resolve_params(params)
+    except ValueError as exc:
+        raise DomainError(f"Metric parameters: {exc}.", field="metric_params") from None
 
 
 def _when(value, name: str) -> datetime:
