@@ -74,4 +74,4 @@ def _teams_ranked(session: Session, competition: Competition, which: str) -> lis
         select(Team, low, high)
         .outerjoin(Submission, Submission.id == best)
         .where(Team.competition_id == competition.id, score.is_not(None), Team.disqualified_at.is_(None))
-        .order_by(ranked_order(score, competition), at, Team.id)).tuples())
+        .order_by(ranked_order(score, competition), at, Team.id)))

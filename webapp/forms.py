@@ -9,16 +9,19 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
 class SignUpForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(3, 40)])
+    username = StringField("Username", validators=[DataRequired(), Length(3, 40)],
+                           render_kw={"autocomplete": "username"})
     email = EmailField("Email (optional)", validators=[Optional(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=1024)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=1024)],
+                             render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Repeat password",
-                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")])
+                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
 
 
 class SignInForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    username = StringField("Username", validators=[DataRequired()], render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
 
 
 class TokenForm(FlaskForm):

@@ -2,7 +2,10 @@
 // Kept in a file because the Content-Security-Policy forbids inline script.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
-  const fmt = new Intl.DateTimeFormat(undefined, {dateStyle: "medium", timeStyle: "short", timeZoneName: "short"});
+  // dateStyle/timeStyle cannot be combined with timeZoneName, so name the fields.
+  const fmt = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short",
+  });
   for (const el of document.querySelectorAll("time[datetime]")) {
     const when = new Date(el.getAttribute("datetime"));
     if (!Number.isNaN(when.getTime())) {
