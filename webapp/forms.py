@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import (BooleanField, EmailField, FloatField, HiddenField, IntegerField, PasswordField, SelectField,
                      StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
@@ -33,7 +34,7 @@ class EmptyForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[("learner", "learner"), ("organizer", "organizer"), ("admin", "admin")])
+    role = SelectField("Role", choices=[SelectChoice(r) for r in ("learner", "organizer", "admin")])
 
 
 class JoinForm(FlaskForm):
@@ -66,7 +67,8 @@ class CompetitionForm(FlaskForm):
     daily_limit = IntegerField("Submissions per day", default=5)
     total_limit = IntegerField("Total submissions (optional)", validators=[Optional()])
     final_selections = IntegerField("Final selections", default=2)
-    visibility = SelectField("Visibility", choices=[("public", "public"), ("unlisted", "unlisted (invite link)")])
+    visibility = SelectField("Visibility", choices=[SelectChoice("public"),
+                                                         SelectChoice("unlisted", "unlisted (invite link)")])
     public_fraction = FloatField("Public fraction (when the solution has no Usage column)", default=0.3)
     seed = IntegerField("Split seed", default=0)
 

@@ -137,9 +137,9 @@ def competition_detail(competition):
 
 @bp.post("/competitions/<slug>/join")
 @token_required
-def join(slug):
+@_with_competition
+def join(competition):
     session = get_session()
-    competition = hosting.get_competition(session, slug)
     team = participation.join(session, competition, g.api_user, clock.now(), invite=request.args.get("invite"))
     session.commit()
     return jsonify({"competition": competition.slug, "team": team.name, "joined": True})

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 import scoring
+from wtforms.fields.choices import SelectChoice
 from competitions import exports, hosting, moderation, rescoring, solutions, submitting
 from competitions.errors import DomainError
 from competitions.spec import parse_spec
@@ -21,8 +22,8 @@ from ..storage import get_storage
 bp = Blueprint("organizer", __name__, url_prefix="/organize")
 
 
-def _metric_choices() -> list[tuple[str, str]]:
-    return [(name, f"{name} — {m.description}") for name, m in sorted(scoring.METRICS.items())]
+def _metric_choices() -> list[SelectChoice]:
+    return [SelectChoice(name, f"{name} — {m.description}") for name, m in sorted(scoring.METRICS.items())]
 
 
 def _spec_from(form: CompetitionForm):

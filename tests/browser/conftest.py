@@ -1,0 +1,136 @@
+"""Browser fixtures: the app on a real HTTP port, driven by Debian's chromium via Playwright.
+
+Playwright cannot download its own browsers here, so it always launches
+/usr/bin/chromium (Debian's package `chromium`; .ci/run installs it).
+Without it: CI fails, a local run skips these tests with a loud reason.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = Path(os.environ.get("HOLDOUT_CHROMIUM", "/usr/bin/chromium"))
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    # This machine has no network beyond loopback: keep chromium from trying.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # Everything under tests/browser/ is a browser test, marked or not.
+    here = Path(__file__).parent
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: object
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+
+@pytest.fixture
+def live_server(db_url: str, engine, tmp_path: Path) -> Iterator[LiveServer]:
+    """The app, CSRF on, served by werkzeug on 127.0.0.1:<free port> in a background thread."""
+    from webapp import create_app
+
+    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret",
+                      "DATA_DIR": str(tmp_path / "data"), "WTF_CSRF_ENABLED": True})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.extensions["holdout.engine"].dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        message = (f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) "
+                   "to run the browser tests")
+        if IN_CI:
+            pytest.fail(message + " -- CI must run them", pytrace=False)
+        pytest.skip("!!! BROWSER TESTS NOT RUN: " + message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class PageProblems:
+    """Console errors, uncaught exceptions and CSP violations seen by a page."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+    def all(self) -> list[str]:
+        return self.console_errors + self.page_errors + self.csp_violations
+
+
+# Runs before any page script; Playwright injects it outside the page's CSP.
+_CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline')
+                + ' at ' + e.sourceFile + ':' + e.lineNumber);
+});
+"""
+
+
+@pytest.fixture
+def page(browser, live_server: LiveServer):
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    context.add_init_script(_CSP_LISTENER)
+    page = context.new_page()
+    problems = PageProblems()
+
+    def on_console(msg):
+        if msg.type == "error":
+            where = msg.location.get("url") or page.url
+            line = msg.location.get("lineNumber")
+            entry = f"{msg.text} (at {where}{':' + str(line) if line else ''}; page {page.url})"
+            (problems.csp_violations if "Content Security Policy" in msg.text or msg.text.startswith("CSP violation")
+             else problems.console_errors).append(entry)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: problems.page_errors.append(f"{exc} ({page.url})"))
+    page.problems = problems  # type: ignore[attr-defined]
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page_problems(page) -> PageProblems:
+    """What went wrong in the page's console so far (read it at the end of the test)."""
+    return page.problems

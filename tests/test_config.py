@@ -1,0 +1,126 @@
+"""Configuration from HOLDOUT_* variables: secrets, cookies and limits."""
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from webapp import create_app
+from webapp.config import ConfigError
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    """A clean environment whose instance folder is a temporary directory."""
+    for name in ("HOLDOUT_ENV", "HOLDOUT_SECRET_KEY", "HOLDOUT_DATABASE_URL", "HOLDOUT_DATA_DIR",
+                 "HOLDOUT_MAX_UPLOAD_MB"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOLDOUT_INSTANCE_DIR", str(tmp_path / "instance"))
+    return monkeypatch
+
+
+@pytest.fixture
+def build(db_url, engine):
+    """build(overrides) -> app on the test database; engines are disposed afterwards."""
+    apps = []
+
+    def _build(overrides: dict | None = None):
+        app = create_app({"DATABASE_URL": db_url, **(overrides or {})})
+        apps.append(app)
+        return app
+
+    yield _build
+    for app in apps:
+        app.extensions["holdout.engine"].dispose()
+
+
+def test_production_without_a_secret_key_refuses_to_start(env, build):
+    env.setenv("HOLDOUT_ENV", "production")
+    with pytest.raises(ConfigError, match="HOLDOUT_SECRET_KEY"):
+        build()
+
+
+def test_production_uses_the_given_secret_key(env, build):
+    env.setenv("HOLDOUT_ENV", "production")
+    env.setenv("HOLDOUT_SECRET_KEY", "s3cret-from-the-environment")
+    app = build()
+    assert app.secret_key == "s3cret-from-the-environment"
+    assert app.config["HOLDOUT_ENV"] == "production"
+
+
+def test_local_runs_generate_a_secret_key_once_and_keep_it(env, build, tmp_path):
+    key_file = tmp_path / "instance" / "secret_key"
+    assert not key_file.exists()
+
+    first = build()
+    assert key_file.exists()
+    assert len(first.secret_key) >= 32
+    assert first.secret_key == key_file.read_text().strip()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+    second = build()
+    assert second.secret_key == first.secret_key
+
+
+def _cookie_header(app) -> str:
+    @app.route("/__set_cookie_for_test")
+    def _set_cookie():
+        from flask import session
+
+        session["probe"] = 1
+        return "ok"
+
+    response = app.test_client().get("/__set_cookie_for_test", base_url="https://localhost")
+    cookies = [value for value in response.headers.getlist("Set-Cookie") if value.startswith("session=")]
+    assert cookies, response.headers
+    return cookies[0]
+
+
+def test_session_cookie_flags_in_development(env, build):
+    app = build()
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+    header = _cookie_header(app)
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+    assert "Secure" not in header
+
+
+def test_session_cookie_flags_in_production(env, build):
+    env.setenv("HOLDOUT_ENV", "production")
+    env.setenv("HOLDOUT_SECRET_KEY", "s3cret-from-the-environment")
+    app = build()
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    header = _cookie_header(app)
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+    assert "Secure" in header
+
+
+def test_upload_limit_comes_from_the_environment(env, build):
+    env.setenv("HOLDOUT_MAX_UPLOAD_MB", "7")
+    app = build()
+    assert app.config["MAX_UPLOAD_MB"] == 7
+    assert app.config["MAX_CONTENT_LENGTH"] == 7 * 1024 * 1024
+
+
+def test_a_non_numeric_upload_limit_names_the_variable(env, build):
+    env.setenv("HOLDOUT_MAX_UPLOAD_MB", "lots")
+    with pytest.raises(ConfigError, match="HOLDOUT_MAX_UPLOAD_MB"):
+        build()
+
+
+def test_data_dir_comes_from_the_environment(env, build, tmp_path):
+    env.setenv("HOLDOUT_DATA_DIR", str(tmp_path / "elsewhere"))
+    app = build()
+    assert app.config["DATA_DIR"] == str(tmp_path / "elsewhere")
+
+
+def test_the_database_url_defaults_to_sqlite_in_the_instance_folder(env, tmp_path):
+    from webapp.config import database_url_from_env
+
+    assert database_url_from_env() == f"sqlite:///{tmp_path / 'instance' / 'holdout.db'}"
+    env.setenv("HOLDOUT_DATABASE_URL", "postgresql+psycopg://u@h/db")
+    assert database_url_from_env() == "postgresql+psycopg://u@h/db"
