@@ -49,6 +49,9 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
     team = _ready_team(session, competition, user, now)
     solution = _require_solution(session, competition)
     quota.check_quota(session, competition, team, now)
+    # End the read transaction before the slow part: on SQLite every transaction
+    # holds the write lock, and scoring a large file must not block other users.
+    session.commit()
     stored = storage.put(stream)
     row = Submission(competition_id=competition.id, team_id=team.id, user_id=user.id, created_at=now,
                      description=_description(description), file_name=_file_name(file_name),
@@ -87,6 +90,7 @@ def validate_only(session: Session, storage: Storage, competition: Competition, 
     """The same checks as submit, with no score, no quota and no record."""
     _ready_team(session, competition, user, now)
     solution = _require_solution(session, competition)
+    session.commit()  # as in submit(): hold no lock while reading the file
     stored = storage.put(stream)
     return [p.to_dict() for p in validate_stored(storage, competition, solution, stored.sha256)]
 
