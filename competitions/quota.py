@@ -82,8 +82,9 @@ def _insert_missing(session: Session, team_id: int, day: date):
 
 
 def _total_used(session: Session, team: Team) -> int:
+    # Invalid files and scorer failures ("error") never use a submission.
     return session.scalar(select(func.count(Submission.id)).where(
-        Submission.team_id == team.id, Submission.status != Status.INVALID.value)) or 0
+        Submission.team_id == team.id, Submission.status == Status.SCORED.value)) or 0
 
 
 def _exceeded(competition: Competition, view: QuotaView, now: datetime) -> QuotaExceeded:

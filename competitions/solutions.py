@@ -97,6 +97,5 @@ def _frame_of(raw: bytes) -> pd.DataFrame:
 
 
 def _counts(parsed) -> dict:
-    n_public, n_private = int(parsed.rows("public").size), int(parsed.rows("private").size)
-    return {"n_public": n_public, "n_private": n_private,
-            "n_ignored": parsed.n_rows - int(parsed.rows("overall").size)}
+    return {"n_public": parsed.count("public"), "n_private": parsed.count("private"),
+            "n_ignored": parsed.n_rows - parsed.count("overall")}

@@ -234,8 +234,6 @@ def finalize(competition):
     session.commit()
     return jsonify(competition_json(competition, clock.now(), manager=True))
 
-
-@bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "DELETE", "PATCH"])
-def unknown(anything):
-    return error_response(404, "not_found", f"No API endpoint at /api/v1/{anything}.")
+# Unknown /api/ paths (404) and wrong methods (405) get JSON from webapp.errors, which
+# answers every /api/ path in JSON; a catch-all route here would turn every 405 into a 404.
 

@@ -1,0 +1,155 @@
+"""The `flask --app wsgi ...` commands: bundles, users, tokens and the demo seed."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import tomli_w
+from sqlalchemy import func, select
+
+from competitions import hosting, solutions
+from competitions.models import Competition, Submission, User
+from lifecycle_support import (DEADLINE, START, TEST_CSV, TRAIN_CSV, metadata, multipart_competition, sha256,
+                               solution_csv)
+
+
+def write_bundle(root: Path, slug: str = "bundled", usage: bool = True) -> Path:
+    (root / "data").mkdir(parents=True)
+    (root / "data" / "train.csv").write_bytes(TRAIN_CSV)
+    (root / "data" / "test.csv").write_bytes(TEST_CSV)
+    (root / "solution.csv").write_bytes(solution_csv(usage=usage))
+    (root / "description.md").write_text("## Bundled\nFrom a folder.")
+    (root / "rules.md").write_text("No hand labelling.")
+    manifest = {"competition": {"title": "Bundled", "slug": slug, "subtitle": "sub", "metric": "rmse",
+                                "id_column": "id", "start": START, "deadline": DEADLINE, "daily_limit": 4,
+                                "total_limit": 40, "final_selections": 3, "visibility": "unlisted",
+                                "public_fraction": 0.5, "seed": 7}}
+    (root / "competition.toml").write_text(tomli_w.dumps(manifest))
+    return root
+
+
+def settings(c: Competition) -> tuple:
+    return (c.slug, c.title, c.subtitle, c.metric, c.id_column, c.start_at, c.deadline_at, c.daily_limit,
+            c.total_limit, c.final_selections, c.visibility, c.description_md, c.rules_md)
+
+
+def snapshot(sessions, slug: str) -> tuple:
+    with sessions() as s:
+        c = hosting.get_competition(s, slug)
+        files = {f.name: f.sha256 for f in c.files}
+        current = solutions.current_solution(s, c)
+        return settings(c), files, (current.sha256, current.n_public, current.n_private), c.owner.username
+
+
+def delete_competition(engine, slug: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(Competition.__table__.delete().where(Competition.slug == slug))
+
+
+def test_import_export_round_trip_through_zip_and_folder(app, engine, sessions, people, tmp_path):
+    runner = app.test_cli_runner()
+    source = write_bundle(tmp_path / "source", usage=False)
+
+    result = runner.invoke(args=["competitions", "import", str(source), "--owner", "org"])
+    assert result.exit_code == 0, result.output
+    assert "Imported bundled" in result.output
+    original = snapshot(sessions, "bundled")
+    assert original[0][1:11] == ("Bundled", "sub", "rmse", "id", START, DEADLINE, 4, 40, 3, "unlisted")
+    assert original[1] == {"train.csv": sha256(TRAIN_CSV), "test.csv": sha256(TEST_CSV)}
+    assert original[2][1:] == (10, 10)  # no Usage column: a half/half split was drawn and stored
+    assert original[3] == "org"
+
+    # Importing the same slug again is refused with a message, and nothing changes.
+    again = runner.invoke(args=["competitions", "import", str(source), "--owner", "org"])
+    assert again.exit_code != 0 and "taken" in again.output
+
+    as_zip, as_folder = tmp_path / "out" / "bundled.zip", tmp_path / "out-folder"
+    for target in (as_zip, as_folder):
+        result = runner.invoke(args=["competitions", "export", "bundled", str(target)])
+        assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(as_zip) as archive:
+        names = set(archive.namelist())
+        assert {"competition.toml", "description.md", "rules.md", "solution.csv", "data/train.csv",
+                "data/test.csv"} <= names
+        assert archive.read("data/train.csv") == TRAIN_CSV
+        assert sha256(archive.read("solution.csv")) == original[2][0]  # the stored version, with its Usage
+    assert (as_folder / "data" / "test.csv").read_bytes() == TEST_CSV
+    assert runner.invoke(args=["competitions", "export", "bundled", str(as_folder)]).exit_code != 0  # not empty
+
+    # Each export imports back into the same competition (same settings, files and split).
+    for bundle in (as_zip, as_folder):
+        delete_competition(engine, "bundled")
+        result = runner.invoke(args=["competitions", "import", str(bundle), "--owner", "org"])
+        assert result.exit_code == 0, result.output
+        assert snapshot(sessions, "bundled") == original
+
+
+def test_import_refuses_a_bad_bundle(app, sessions, people, tmp_path):
+    runner = app.test_cli_runner()
+    bundle = write_bundle(tmp_path / "bad")
+    (bundle / "solution.csv").write_bytes(b"id,target\n1,1.0\n1,2.0\n")
+    result = runner.invoke(args=["competitions", "import", str(bundle), "--owner", "org"])
+    assert result.exit_code != 0 and "duplicate" in result.output
+    escape = tmp_path / "escape.zip"
+    with zipfile.ZipFile(escape, "w") as archive:
+        archive.writestr("../evil.csv", "x")
+        archive.writestr("competition.toml", "")
+    result = runner.invoke(args=["competitions", "import", str(escape), "--owner", "org"])
+    assert result.exit_code != 0 and "outside the bundle" in result.output
+    assert not (tmp_path / "evil.csv").exists()
+    with sessions() as s:
+        assert s.scalar(select(func.count(Competition.id))) == 0
+
+
+def test_users_and_tokens_commands(app, client, sessions, login):
+    runner = app.test_cli_runner()
+    created = runner.invoke(args=["users", "create", "bea", "--role", "organizer", "--password-stdin"],
+                            input="a long passphrase\n")
+    assert created.exit_code == 0, created.output
+    assert "Created organizer bea." in created.output
+    assert login(app.test_client(), "bea", "a long passphrase").status_code == 302
+    assert login(app.test_client(), "bea", "wrong password!").status_code == 401
+
+    taken = runner.invoke(args=["users", "create", "BEA", "--password-stdin"], input="another passphrase\n")
+    assert taken.exit_code != 0 and "taken" in taken.output
+    short = runner.invoke(args=["users", "create", "cid", "--password-stdin"], input="short\n")
+    assert short.exit_code != 0 and "at least 8" in short.output
+
+    promoted = runner.invoke(args=["users", "set-role", "bea", "admin"])
+    assert promoted.exit_code == 0 and "bea is now admin." in promoted.output
+    assert runner.invoke(args=["users", "set-role", "nobody", "admin"]).exit_code != 0
+    listed = runner.invoke(args=["users", "list"])
+    assert listed.exit_code == 0 and listed.output.split()[:2] == ["bea", "admin"]
+    with sessions() as s:
+        assert s.scalar(select(User.role).where(User.username == "bea")) == "admin"
+
+    made = runner.invoke(args=["tokens", "create", "bea"])
+    assert made.exit_code == 0, made.output
+    token = made.output.strip().splitlines()[-1]
+    assert token.startswith("hdt_") and " " not in token
+    response = client.post("/api/v1/competitions", headers={"Authorization": f"Bearer {token}"},
+                           content_type="multipart/form-data", data=multipart_competition(metadata("via-cli")))
+    assert response.status_code == 201 and response.get_json()["owner"] == "bea"
+    assert runner.invoke(args=["tokens", "create", "nobody"]).exit_code != 0
+
+
+def test_demo_seed_is_idempotent(app, sessions):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == 0, first.output
+    assert "Seeded demo competitions: breast-cancer, diabetes, digits" in first.output
+
+    def counts():
+        with sessions() as s:
+            return (s.scalar(select(func.count(Competition.id))), s.scalar(select(func.count(Submission.id))),
+                    s.scalar(select(func.count(User.id))))
+
+    after_first = counts()
+    assert after_first[0] == 3 and after_first[1] == 15  # five baseline entries each
+    with sessions() as s:
+        statuses = set(s.scalars(select(Submission.status)))
+        assert statuses == {"scored"}
+    second = runner.invoke(args=["demo", "seed"])
+    assert second.exit_code == 0, second.output
+    assert "already present" in second.output
+    assert counts() == after_first

@@ -1,0 +1,268 @@
+"""Every route against every kind of caller, and no route serving the solution to the wrong person.
+
+Callers: anonymous, a learner who has not joined, a joined learner (who has one scored
+submission), another organizer, the competition's owner and an admin. The competition is
+public and open; the frozen clock sits between its start and its deadline.
+
+An expected status is an int, or "302>/suffix" for a redirect whose Location ends so. For HTML
+routes, anonymous 302s must go to the sign-in page.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+
+from lifecycle_support import AFTER, TEST_CSV, assert_no_solution, predictions, sha256, solution_csv
+
+ROLES = ("anon", "outsider", "member", "other_org", "owner", "admin")
+MANAGERS = {"owner", "admin"}
+C = "/c/house-prices"
+O = "/organize/house-prices"
+A = "/api/v1/competitions"
+
+
+@dataclass
+class World:
+    app: object
+    sid: int       # the member's submission
+    tid: int       # the member's team
+    uid: int       # a bystander whose role the admin may change
+    headers: dict  # role -> API headers
+    clients: dict  # role -> signed-in test client
+
+
+@pytest.fixture
+def world(app, people, bearer, login, clock, make_user, make_competition, join, submit) -> World:
+    competition = make_competition(people.org)
+    team = join(competition, people.alice)
+    sub = submit(competition, people.alice, predictions(0.2))
+    dave = make_user("dave")
+    users = {"outsider": people.carol, "member": people.alice, "other_org": people.org2, "owner": people.org,
+             "admin": people.admin}
+    names = {"outsider": "carol", "member": "alice", "other_org": "org2", "owner": "org", "admin": "root"}
+    clients = {"anon": app.test_client()}
+    headers = {"anon": {}}
+    for role, user in users.items():
+        clients[role] = app.test_client()
+        assert login(clients[role], names[role]).status_code == 302
+        headers[role] = bearer(user)
+    return World(app, sub.id, team.id, dave.id, headers, clients)
+
+
+def competition_form(slug: str, with_files: bool = True) -> dict:
+    form = {"title": "Another", "slug": slug, "subtitle": "", "description_md": "d", "rules_md": "r",
+            "metric": "rmse", "metric_params": "", "id_column": "id", "start_at": "2030-01-01T00:00",
+            "deadline_at": "2030-02-01T00:00", "daily_limit": "5", "total_limit": "", "final_selections": "2",
+            "visibility": "public", "public_fraction": "0.3", "seed": "0"}
+    if with_files:
+        form["solution"] = (io.BytesIO(solution_csv()), "solution.csv")
+        form["files"] = [(io.BytesIO(TEST_CSV), "test.csv")]
+    return form
+
+
+def api_competition(slug: str) -> dict:
+    from lifecycle_support import metadata, multipart_competition
+
+    return multipart_competition(metadata(slug))
+
+
+def upload(role: str) -> dict:
+    return {"file": (io.BytesIO(predictions(0.3)), "p.csv"), "description": role}
+
+
+# (id, method, path, data factory(role, world) or None, expected per ROLES, json body?)
+SIGNIN = 302
+HTML = [
+    ("index", "get", "/", None, (200, 200, 200, 200, 200, 200)),
+    ("overview", "get", C, None, (200, 200, 200, 200, 200, 200)),
+    ("data", "get", f"{C}/data", None, (200, 200, 200, 200, 200, 200)),
+    ("download", "get", f"{C}/files/train.csv", None, (200, 200, 200, 200, 200, 200)),
+    ("download-solution-name", "get", f"{C}/files/solution.csv", None, (404,) * 6),
+    ("leaderboard", "get", f"{C}/leaderboard", None, (200,) * 6),
+    ("leaderboard-private", "get", f"{C}/leaderboard?board=private", None, (403, 403, 403, 403, 200, 200)),
+    ("leaderboard-csv", "get", f"{C}/leaderboard.csv", None, (200,) * 6),
+    ("leaderboard-csv-private", "get", f"{C}/leaderboard.csv?board=private", None,
+     (403, 403, 403, 403, 200, 200)),
+    ("join", "post", f"{C}/join", lambda r, w: {"accept_rules": "y"},
+     (SIGNIN,) + (f"302>{C}/submit",) * 5),
+    ("submit-page", "get", f"{C}/submit", None, (SIGNIN, f"302>{C}", 200, f"302>{C}", f"302>{C}", f"302>{C}")),
+    ("submit", "post", f"{C}/submit", lambda r, w: upload(r),
+     (SIGNIN, f"302>{C}", f"302>{C}/submissions", f"302>{C}", f"302>{C}", f"302>{C}")),
+    ("my-submissions", "get", f"{C}/submissions", None,
+     (SIGNIN, f"302>{C}", 200, f"302>{C}", f"302>{C}", f"302>{C}")),
+    ("selection", "post", f"{C}/selection", lambda r, w: {"submission_ids": [str(w.sid)]},
+     (SIGNIN,) + (f"302>{C}/submissions",) * 5),
+    ("submission-file", "get", f"{C}/submissions/{{sid}}/file", None, (SIGNIN, 404, 200, 404, 200, 200)),
+    ("organize-new-page", "get", "/organize/new", None, (SIGNIN, 403, 403, 200, 200, 200)),
+    ("organize-new", "post", "/organize/new", lambda r, w: competition_form(f"made-by-{r.replace('_', '-')}"),
+     (SIGNIN, 403, 403, "302>/organize/made-by-other-org", "302>/organize/made-by-owner",
+      "302>/organize/made-by-admin")),
+    ("manage", "get", O, None, (SIGNIN, 403, 403, 403, 200, 200)),
+    ("edit-page", "get", f"{O}/edit", None, (SIGNIN, 403, 403, 403, 200, 200)),
+    ("edit", "post", f"{O}/edit", lambda r, w: competition_form("house-prices", with_files=False),
+     (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
+    ("add-files", "post", f"{O}/files", lambda r, w: {"files": [(io.BytesIO(b"id\n1\n"), f"{r}.csv")]},
+     (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
+    ("delete-file", "post", f"{O}/files/{{victim}}/delete", None, (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
+    ("download-solution", "get", f"{O}/solution", None, (SIGNIN, 403, 403, 403, 200, 200)),
+    ("preview-solution", "post", f"{O}/solution/preview",
+     lambda r, w: {"solution": (io.BytesIO(solution_csv(shift=1)), "v2.csv")}, (SIGNIN, 403, 403, 403, 200, 200)),
+    ("confirm-solution", "post", f"{O}/solution/confirm", lambda r, w: {"sha256": sha256(solution_csv())},
+     (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
+    ("disqualify-submission", "post", f"{O}/submissions/{{sid}}/disqualify", lambda r, w: {"reason": "copied"},
+     (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
+    ("disqualify-team", "post", f"{O}/teams/{{tid}}/disqualify", lambda r, w: {"reason": "two accounts"},
+     (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
+    ("finalize", "post", f"{O}/finalize", lambda r, w: {}, (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
+    ("submissions-csv", "get", f"{O}/submissions.csv", None, (SIGNIN, 403, 403, 403, 200, 200)),
+    ("admin-users", "get", "/admin/users", None, (SIGNIN, 403, 403, 403, 403, 200)),
+    ("admin-set-role", "post", "/admin/users/{uid}/role", lambda r, w: {"role": "organizer"},
+     (SIGNIN, 403, 403, 403, 403, "302>/admin/users")),
+    ("profile", "get", "/profile", None, (SIGNIN, 200, 200, 200, 200, 200)),
+    ("create-token", "post", "/profile/tokens", lambda r, w: {"label": "x"}, (SIGNIN, 200, 200, 200, 200, 200)),
+]
+
+API = [
+    ("api-list", "get", A, None, (200,) * 6),
+    ("api-create", "post", A, lambda r, w: api_competition(f"api-by-{r.replace('_', '-')}"),
+     (401, 403, 403, 201, 201, 201)),
+    ("api-detail", "get", f"{A}/house-prices", None, (200,) * 6),
+    ("api-join", "post", f"{A}/house-prices/join", None, (401, 200, 200, 200, 200, 200)),
+    ("api-files", "get", f"{A}/house-prices/files", None, (200,) * 6),
+    ("api-file", "get", f"{A}/house-prices/files/train.csv", None, (200,) * 6),
+    ("api-file-solution-name", "get", f"{A}/house-prices/files/solution.csv", None, (404,) * 6),
+    ("api-submit", "post", f"{A}/house-prices/submissions", lambda r, w: upload(r), (401, 403, 201, 403, 403, 403)),
+    ("api-validate", "post", f"{A}/house-prices/validate", lambda r, w: upload(r), (401, 403, 200, 403, 403, 403)),
+    ("api-submissions", "get", f"{A}/house-prices/submissions", None, (401, 403, 200, 403, 200, 200)),
+    ("api-selection", "put", f"{A}/house-prices/selection", "json", (401, 403, 200, 403, 403, 403)),
+    ("api-leaderboard", "get", f"{A}/house-prices/leaderboard", None, (200,) * 6),
+    ("api-leaderboard-private", "get", f"{A}/house-prices/leaderboard?board=private", None, (403,) * 6),
+    ("api-finalize-early", "post", f"{A}/house-prices/finalize", None, (401, 403, 403, 403, 409, 409)),
+    ("api-unknown", "get", "/api/v1/nothing-here", None, (404,) * 6),
+]
+
+
+def call(world: World, role: str, method: str, path: str, factory, api: bool):
+    path = path.format(sid=world.sid, tid=world.tid, uid=world.uid,
+                       victim="train.csv" if role != "admin" else "test.csv")
+    kwargs = {}
+    if factory == "json":
+        kwargs["json"] = {"submission_ids": [world.sid]}
+    elif factory is not None:
+        data = factory(role, world)
+        kwargs["data"] = data
+        if any(isinstance(v, (tuple, list)) and not isinstance(v, str) for v in data.values()):
+            kwargs["content_type"] = "multipart/form-data"
+    if api:
+        return getattr(world.clients["anon"], method)(path, headers=world.headers[role], **kwargs)
+    return getattr(world.clients[role], method)(path, **kwargs)
+
+
+def check(response, expected, role: str, api: bool) -> None:
+    where = f"{role}: {response.status_code} {response.headers.get('Location', '')}"
+    if isinstance(expected, str):
+        status, suffix = expected.split(">")
+        assert response.status_code == int(status), where
+        assert response.headers["Location"].split("?")[0].endswith(suffix), where
+        return
+    assert response.status_code == expected, where
+    if expected == 302 and role == "anon" and not api:
+        assert "/signin" in response.headers["Location"], where
+    if api and response.status_code >= 400:
+        body = response.get_json()
+        assert set(body) >= {"error", "message"}, where
+
+
+def run_matrix(world: World, method, path, factory, expected, api: bool) -> None:
+    for role, wanted in zip(ROLES, expected):
+        response = call(world, role, method, path, factory, api)
+        check(response, wanted, role, api)
+        if role not in MANAGERS:
+            assert_no_solution(response.get_data())
+
+
+@pytest.mark.parametrize("method, path, factory, expected", [r[1:] for r in HTML], ids=[r[0] for r in HTML])
+def test_html_routes(world, method, path, factory, expected):
+    run_matrix(world, method, path, factory, expected, api=False)
+
+
+@pytest.mark.parametrize("method, path, factory, expected", [r[1:] for r in API], ids=[r[0] for r in API])
+def test_api_routes(world, method, path, factory, expected):
+    run_matrix(world, method, path, factory, expected, api=True)
+
+
+def test_only_managers_download_the_solution(world):
+    solution = solution_csv()
+    for role in ROLES:
+        response = world.clients[role].get(f"{O}/solution")
+        if role in MANAGERS:
+            assert response.status_code == 200 and response.get_data() == solution
+        else:
+            assert response.status_code in (302, 403) and solution not in response.get_data()
+
+
+@pytest.mark.parametrize("role, status", [("anon", 401), ("member", 403), ("other_org", 403), ("owner", 200),
+                                          ("admin", 200)])
+def test_finalize_after_the_deadline(world, clock, role, status):
+    clock.now = AFTER
+    response = world.clients["anon"].post(f"{A}/house-prices/finalize", headers=world.headers[role])
+    assert response.status_code == status
+    private = world.clients["anon"].get(f"{A}/house-prices/leaderboard?board=private")
+    assert private.status_code == (200 if status == 200 else 403)
+    assert_no_solution(private.get_data())
+
+
+def test_no_learner_page_ever_quotes_the_solution(world, clock):
+    """A crawl of every learner-facing GET, before and after finalize, for each non-manager."""
+    gets = [r for r in HTML + API if r[1] == "get" and not r[2].startswith(("/organize", "/admin"))]
+    for finalized in (False, True):
+        if finalized:
+            clock.now = AFTER
+            assert world.clients["owner"].post(f"{O}/finalize").status_code == 302
+            assert world.clients["anon"].get(f"{C}/leaderboard?board=private").status_code == 200
+        for role in ROLES:
+            if role in MANAGERS:
+                continue
+            for _, method, path, factory, _ in gets:
+                response = call(world, role, method, path, factory, api=path.startswith("/api/"))
+                assert_no_solution(response.get_data())
+
+
+def test_draft_and_unlisted_visibility(app, people, bearer, login, clock, make_competition, join):
+    make_competition(people.org, slug="unlisted-one", visibility="unlisted")
+    draft = make_competition(people.org, slug="draft-one", start=(AFTER + timedelta(days=1)).isoformat(),
+                             deadline=(AFTER + timedelta(days=30)).isoformat())
+    assert draft.state_at(clock.now).value == "draft"
+    with app.app_context():
+        from competitions import hosting
+        from webapp.db import get_session
+
+        invite = hosting.get_competition(get_session(), "unlisted-one").invite_token
+    client = app.test_client()
+    alice, admin = bearer(people.alice), bearer(people.admin)
+
+    # Neither shows in the public list.
+    assert client.get(A, headers=alice).get_json() == []
+    # Unlisted: 404 without the invite, visible and joinable with it.
+    assert client.get(f"{A}/unlisted-one", headers=alice).status_code == 404
+    assert client.get(f"{A}/unlisted-one?invite=wrong", headers=alice).status_code == 404
+    assert client.get(f"{A}/unlisted-one?invite={invite}", headers=alice).status_code == 200
+    assert client.post(f"{A}/unlisted-one/join", headers=alice).status_code == 404
+    assert client.post(f"{A}/unlisted-one/join?invite={invite}", headers=alice).status_code == 200
+    # A member sees it without the invite, and it is listed for them.
+    assert client.get(f"{A}/unlisted-one", headers=alice).status_code == 200
+    assert [c["slug"] for c in client.get(A, headers=alice).get_json()] == ["unlisted-one"]
+    assert "invite_token" not in client.get(f"{A}/unlisted-one", headers=alice).get_json()
+    assert client.get(f"{A}/unlisted-one", headers=bearer(people.org)).get_json()["invite_token"] == invite
+    # The HTML invite link remembers the invite for the join form.
+    browser = app.test_client()
+    login(browser, "bob")
+    assert browser.get("/c/unlisted-one").status_code == 404
+    assert browser.get(f"/c/unlisted-one?invite={invite}").status_code == 200
+    assert browser.post("/c/unlisted-one/join", data={"accept_rules": "y"}).status_code == 302
+    # Drafts: only the owner and admins.
+    for headers, status in ((alice, 404), (bearer(people.org2), 404), (bearer(people.org), 200), (admin, 200)):
+        assert client.get(f"{A}/draft-one", headers=headers).status_code == status

@@ -1,0 +1,133 @@
+"""Replacing the solution: a preview that changes nothing, then a confirmed re-score that keeps history."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from competitions import hosting, leaderboard, rescoring, solutions
+from competitions.errors import Forbidden
+from competitions.models import Solution, Submission, SubmissionScore
+from lifecycle_support import UTC, assert_no_solution, predictions, sha256, solution_csv
+
+# Under solution v1 alice is off by 0.1 and bob by 0.5. Solution v2 adds 1 to every target,
+# so alice is then off by 0.9 and bob by 0.5: the public ranks swap.
+V2 = solution_csv(shift=1)
+
+
+@pytest.fixture
+def scored(people, make_competition, join, submit):
+    competition = make_competition(people.org)
+    for user in (people.alice, people.bob):
+        join(competition, user)
+    a = submit(competition, people.alice, predictions(0.1), datetime(2030, 1, 10, 9, tzinfo=UTC))
+    b = submit(competition, people.bob, predictions(0.5), datetime(2030, 1, 10, 10, tzinfo=UTC))
+    return competition, a, b
+
+
+def snapshot(sessions, competition):
+    with sessions() as s:
+        c = hosting.get_competition(s, competition.slug)
+        subs = [(r.id, r.status, r.public_score, r.private_score, r.solution_version)
+                for r in s.scalars(select(Submission).order_by(Submission.id))]
+        history = [(h.submission_id, h.solution_version, h.public_score)
+                   for h in s.scalars(select(SubmissionScore).order_by(SubmissionScore.id))]
+        versions = [(v.version, v.is_current) for v in s.scalars(select(Solution).order_by(Solution.version))]
+        board = [(e.team, e.score) for e in leaderboard.public_board(s, c)]
+        return subs, history, versions, board
+
+
+def test_preview_shows_new_scores_and_ranks_and_changes_nothing(sessions, storage, people, scored):
+    competition, a, b = scored
+    before = snapshot(sessions, competition)
+    with sessions() as s:
+        c = hosting.get_competition(s, competition.slug)
+        preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(V2))
+        s.commit()
+    assert preview.sha256 == sha256(V2)
+    assert preview.counts == {"n_public": 10, "n_private": 10, "n_ignored": 0}
+    changes = {c.submission_id: c for c in preview.scores}
+    assert changes[a.id].old_public == pytest.approx(0.1, abs=1e-3)
+    assert changes[a.id].new_public == pytest.approx(0.9, abs=1e-3)
+    assert changes[b.id].new_public == pytest.approx(0.5, abs=1e-3)
+    assert changes[a.id].new_status == "scored"
+    assert [(r.team, r.old_rank, r.new_rank) for r in preview.ranks] == [("bob", 2, 1), ("alice", 1, 2)]
+    assert snapshot(sessions, competition) == before
+
+
+def test_confirm_installs_a_new_version_rescores_and_keeps_old_scores(sessions, storage, people, scored):
+    competition, a, b = scored
+    with sessions() as s:
+        c = hosting.get_competition(s, competition.slug)
+        preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(V2))
+        new = rescoring.confirm_replacement(s, storage, c, s.merge(people.org), preview.sha256)
+        s.commit()
+        assert new.version == 2
+    subs, history, versions, board = snapshot(sessions, competition)
+    assert versions == [(1, False), (2, True)]
+    assert [(r[0], r[1], r[4]) for r in subs] == [(a.id, "scored", 2), (b.id, "scored", 2)]
+    assert subs[0][2] == pytest.approx(0.9, abs=1e-3) and subs[0][3] == pytest.approx(0.9, abs=1e-3)
+    # Both scores are kept: one history row per submission and solution version.
+    by_key = {(h[0], h[1]): h[2] for h in history}
+    assert set(by_key) == {(a.id, 1), (a.id, 2), (b.id, 1), (b.id, 2)}
+    assert by_key[(a.id, 1)] == pytest.approx(0.1, abs=1e-3)
+    assert by_key[(a.id, 2)] == pytest.approx(0.9, abs=1e-3)
+    assert [team for team, _ in board] == ["bob", "alice"]
+    with sessions() as s:
+        c = hosting.get_competition(s, competition.slug)
+        assert solutions.current_solution(s, c).sha256 == sha256(V2)
+        assert [e.team for e in leaderboard.private_board(s, c, force=True)] == ["bob", "alice"]
+
+
+def test_only_managers_may_replace_the_solution(sessions, storage, people, scored):
+    competition, _, _ = scored
+    with sessions() as s:
+        c = hosting.get_competition(s, competition.slug)
+        for user in (people.alice, people.org2):
+            with pytest.raises(Forbidden):
+                rescoring.preview_replacement(s, storage, c, s.merge(user), io.BytesIO(V2))
+            with pytest.raises(Forbidden):
+                rescoring.confirm_replacement(s, storage, c, s.merge(user), sha256(V2))
+
+
+def test_rescore_through_the_organizer_pages(app, client, people, login, sessions, clock, scored):
+    competition, a, b = scored
+    org = app.test_client()
+    login(org, "org")
+    page = org.post("/organize/house-prices/solution/preview", content_type="multipart/form-data",
+                    data={"solution": (io.BytesIO(V2), "v2.csv"), "public_fraction": "0.3", "seed": "0"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Rank after" in html and "0.89983" in html and sha256(V2) in html
+    assert snapshot(sessions, competition)[2] == [(1, True)]  # nothing installed yet
+
+    # The public board, as learners see it, before and after confirming.
+    before = client.get("/api/v1/competitions/house-prices/leaderboard").get_json()["entries"]
+    assert [e["team"] for e in before] == ["alice", "bob"]
+    done = org.post("/organize/house-prices/solution/confirm", data={"sha256": sha256(V2)}, follow_redirects=True)
+    assert "Solution version 2 installed" in done.get_data(as_text=True)
+    after = client.get("/api/v1/competitions/house-prices/leaderboard")
+    assert [e["team"] for e in after.get_json()["entries"]] == ["bob", "alice"]
+    assert_no_solution(after.get_data(), V2)
+    mine = client.get("/api/v1/competitions/house-prices/submissions",
+                      headers=_bearer(sessions, people.alice)).get_json()
+    assert mine[0]["solution_version"] == 2 and mine[0]["public_score"] == pytest.approx(0.9, abs=1e-3)
+
+
+def test_confirm_of_an_unknown_file_is_refused(sessions, storage, people, scored):
+    competition, _, _ = scored
+    with sessions() as s:
+        c = hosting.get_competition(s, competition.slug)
+        with pytest.raises(Exception, match="expired"):
+            rescoring.confirm_replacement(s, storage, c, s.merge(people.org), "0" * 64)
+
+
+def _bearer(sessions, user) -> dict:
+    from competitions import tokens
+
+    with sessions() as s:
+        _, plaintext = tokens.create_token(s, s.merge(user))
+        s.commit()
+    return {"Authorization": f"Bearer {plaintext}"}
