@@ -7,11 +7,11 @@ re-scores, keeps the old scores in submission_scores and refreshes the boards.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import scoring
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from . import leaderboard, solutions, standings
@@ -32,6 +32,7 @@ class ScoreChange:
     new_status: str
     new_public_ci: tuple | None = None
     new_private_ci: tuple | None = None
+    problems: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ def confirm_replacement(session: Session, storage: Storage, competition: Competi
     for row in _scorable(session, competition):
         change = _rescore(storage, competition, parsed, row)
         row.status, row.public_score, row.private_score = change.new_status, change.new_public, change.new_private
+        row.problems = change.problems
         row.public_ci_low, row.public_ci_high = change.new_public_ci or (None, None)
         row.private_ci_low, row.private_ci_high = change.new_private_ci or (None, None)
         row.solution_version, row.scorer_version = new.version, scoring.SCORER_VERSION
@@ -83,19 +85,23 @@ def confirm_replacement(session: Session, storage: Storage, competition: Competi
 
 
 def _scorable(session: Session, competition: Competition) -> list[Submission]:
+    """Every submission that was ever accepted: an earlier re-score may have made one invalid,
+    and the next solution may make it valid again. Files refused at upload stay refused."""
+    ever_scored = select(SubmissionScore.id).where(SubmissionScore.submission_id == Submission.id).exists()
     return list(session.scalars(select(Submission).where(
         Submission.competition_id == competition.id,
-        Submission.status.in_([Status.SCORED.value, Status.ERROR.value])).order_by(Submission.id)))
+        or_(Submission.status.in_([Status.SCORED.value, Status.ERROR.value]), ever_scored))
+        .order_by(Submission.id)))
 
 
 def _rescore(storage: Storage, competition: Competition, parsed, row: Submission) -> ScoreChange:
     try:
         with storage.open(row.file_sha256) as handle:
             result = scoring.score_submission(parsed, handle, competition.metric, **(competition.metric_params or {}))
-    except (scoring.SubmissionError, scoring.SolutionError, ValueError):
-        # The new key may make an old file invalid (e.g. new ids): record it, keep going.
+    except scoring.SubmissionError as exc:
+        # The new key may make an old file invalid (e.g. new ids): record why, keep going.
         return ScoreChange(row.id, row.team.name, row.public_score, None, row.private_score, None,
-                           Status.INVALID.value)
+                           Status.INVALID.value, problems=[p.to_dict() for p in exc.problems])
     return ScoreChange(row.id, row.team.name, row.public_score, result.public, row.private_score, result.private,
                        Status.SCORED.value, tuple(result.public_ci or ()) or None,
                        tuple(result.private_ci or ()) or None)

@@ -23,10 +23,11 @@ def ranked_order(column, competition: Competition):
 
 def refresh_team(session: Session, competition: Competition, team: Team) -> None:
     session.flush()
+    # Entries are the submissions that used quota: scored ones (late ones included, as on Kaggle).
     team.entries = session.scalar(select(func.count(Submission.id)).where(
-        Submission.team_id == team.id, Submission.status != Status.INVALID.value)) or 0
+        Submission.team_id == team.id, Submission.status == Status.SCORED.value)) or 0
     team.last_submission_at = session.scalar(select(func.max(Submission.created_at)).where(
-        Submission.team_id == team.id, Submission.status != Status.INVALID.value))
+        Submission.team_id == team.id, Submission.status == Status.SCORED.value))
     best = _best_public(session, competition, team)
     team.best_public_score = best.public_score if best else None
     team.best_public_at = best.created_at if best else None

@@ -48,7 +48,7 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
            stream: BinaryIO, description: str, now: datetime) -> Receipt:
     team = _ready_team(session, competition, user, now)
     solution = _require_solution(session, competition)
-    quota.check_quota(session, competition, team, now)
+    quota_spent = quota.quota_view(session, competition, team, now).remaining_today <= 0
     # End the read transaction before the slow part: on SQLite every transaction
     # holds the write lock, and scoring a large file must not block other users.
     session.commit()
@@ -59,6 +59,9 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
                      is_late=competition.state_at(now) in (State.CLOSED, State.FINALIZED),
                      solution_version=solution.version, scorer_version=scoring.SCORER_VERSION)
     try:
+        if quota_spent:
+            # Still teach: list the file's problems, but skip the work of scoring it.
+            _refuse_spent(session, storage, competition, solution, team, row, now)
         result = score_stored(storage, competition, solution, stored.sha256)
     except scoring.SubmissionError as exc:
         problems = [p.to_dict() for p in exc.problems]
@@ -93,6 +96,14 @@ def validate_only(session: Session, storage: Storage, competition: Competition, 
     session.commit()  # as in submit(): hold no lock while reading the file
     stored = storage.put(stream)
     return [p.to_dict() for p in validate_stored(storage, competition, solution, stored.sha256)]
+
+
+def _refuse_spent(session: Session, storage: Storage, competition: Competition, solution, team: Team,
+                  row: Submission, now: datetime) -> None:
+    problems = validate_stored(storage, competition, solution, row.file_sha256)
+    if problems:
+        raise scoring.SubmissionError(problems)
+    quota.check_quota(session, competition, team, now)
 
 
 def _ready_team(session: Session, competition: Competition, user: User, now: datetime) -> Team:

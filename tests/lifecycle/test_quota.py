@@ -140,3 +140,18 @@ def test_concurrent_uploads_never_exceed_the_limit(engine, sessions, storage, pe
     with sessions() as s:
         assert s.scalar(select(func.count(Submission.id)).where(Submission.status == "scored")) == limit
         assert s.scalar(select(func.sum(QuotaUsage.used))) == limit
+
+
+def test_spent_quota_still_lists_an_invalid_files_problems(client, alice, clock, sessions):
+    clock.now = LAST_SECOND - timedelta(hours=1)
+    for err in (0.3, 0.4):
+        assert post(client, alice, predictions(err)).status_code == 201
+    invalid = post(client, alice, invalid_predictions())
+    assert invalid.status_code == 422
+    codes = {p["code"] for p in invalid.get_json()["problems"]}
+    assert {"missing_ids", "not_a_number"} <= codes
+    # A valid file is then refused for quota, and no scored row is added.
+    assert post(client, alice, predictions(0.2)).status_code == 429
+    with sessions() as s:
+        statuses = sorted(s.scalars(select(Submission.status)))
+    assert statuses == ["invalid", "scored", "scored"]

@@ -131,3 +131,30 @@ def _bearer(sessions, user) -> dict:
         _, plaintext = tokens.create_token(s, s.merge(user))
         s.commit()
     return {"Authorization": f"Bearer {plaintext}"}
+
+
+def _replace(sessions, storage, people, competition, data: bytes):
+    with sessions() as s:
+        c = hosting.get_competition(s, competition.slug)
+        preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(data))
+        rescoring.confirm_replacement(s, storage, c, s.merge(people.org), preview.sha256)
+        s.commit()
+
+
+def test_a_file_made_invalid_by_a_new_key_says_why_and_recovers_later(sessions, storage, people, scored):
+    competition, a, b = scored
+    # v2 has one more id, so every earlier submission now misses a row.
+    extra = solution_csv().decode() + "21,21.0,Private\n"
+    _replace(sessions, storage, people, competition, extra.encode())
+    with sessions() as s:
+        row = s.get(Submission, a.id)
+        assert row.status == "invalid" and row.public_score is None
+        assert [p["code"] for p in row.problems] == ["missing_ids"]
+        c = hosting.get_competition(s, competition.slug)
+        assert leaderboard.public_board(s, c) == []
+    # v3 drops the extra id again: the same files are scored once more.
+    _replace(sessions, storage, people, competition, solution_csv())
+    with sessions() as s:
+        row = s.get(Submission, a.id)
+        assert row.status == "scored" and row.problems == []
+        assert row.public_score == pytest.approx(0.1, abs=1e-3) and row.solution_version == 3

@@ -55,6 +55,9 @@ def test_a_scorer_failure_is_a_500_that_uses_no_quota(client, alice, monkeypatch
     for err in (0.1, 0.2):
         response = client.post(SUBMIT, headers=alice, data={"file": (io.BytesIO(predictions(err)), "p.csv")})
         assert response.status_code == 201, response.get_json()
+    # The failed upload is not an entry on the leaderboard either.
+    board = client.get("/api/v1/competitions/house-prices/leaderboard").get_json()
+    assert [e["entries"] for e in board["entries"]] == [2]
 
 
 def test_a_disqualified_team_cannot_submit(client, alice, people, sessions):
