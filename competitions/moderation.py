@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from . import standings
 from .errors import DomainError, NotFound
 from .hosting import require_manager
+from .submitting import get_submission
 from .models import Competition, Submission, Team, User, utcnow
 
 
@@ -16,12 +17,17 @@ def _reason(text: str) -> str:
     return text[:500]
 
 
+def _team_in(session: Session, competition: Competition, team_id: int) -> Team:
+    team = session.get(Team, team_id)
+    if team is None or team.competition_id != competition.id:
+        raise NotFound("No such team in this competition.")
+    return team
+
+
 def disqualify_submission(session: Session, competition: Competition, organizer: User, submission_id: int,
                           reason: str) -> Submission:
     require_manager(competition, organizer)
-    row = session.get(Submission, submission_id)
-    if row is None or row.competition_id != competition.id:
-        raise NotFound("No such submission in this competition.")
+    row = get_submission(session, competition, submission_id)
     row.disqualified_reason = _reason(reason)
     row.selected = False
     standings.refresh_team(session, competition, session.get(Team, row.team_id))
@@ -31,9 +37,7 @@ def disqualify_submission(session: Session, competition: Competition, organizer:
 def disqualify_team(session: Session, competition: Competition, organizer: User, team_id: int,
                     reason: str) -> Team:
     require_manager(competition, organizer)
-    team = session.get(Team, team_id)
-    if team is None or team.competition_id != competition.id:
-        raise NotFound("No such team in this competition.")
+    team = _team_in(session, competition, team_id)
     team.disqualified_at = utcnow()
     team.disqualified_reason = _reason(reason)
     return team
@@ -41,9 +45,7 @@ def disqualify_team(session: Session, competition: Competition, organizer: User,
 
 def reinstate_team(session: Session, competition: Competition, organizer: User, team_id: int) -> Team:
     require_manager(competition, organizer)
-    team = session.get(Team, team_id)
-    if team is None or team.competition_id != competition.id:
-        raise NotFound("No such team in this competition.")
+    team = _team_in(session, competition, team_id)
     team.disqualified_at = None
     team.disqualified_reason = None
     return team

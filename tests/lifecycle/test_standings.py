@@ -136,3 +136,29 @@ def test_disqualified_submissions_and_teams_leave_the_boards(sessions, people, t
         moderation.disqualify_team(s, c, s.merge(people.org), bob_team, "Two accounts")
         s.commit()
     assert [row[1] for row in board(sessions, competition)] == ["alice"]
+
+
+def test_organizer_disqualifies_and_reinstates_a_team_through_the_pages(app, people, login, sessions, clock,
+                                                                         three_submissions):
+    from sqlalchemy import select
+
+    from competitions.models import Team
+
+    with sessions() as s:
+        team = s.scalars(select(Team).where(Team.name == "alice")).one()
+    clock.now = at(13)
+    client = app.test_client()
+    login(client, people.org.username)
+    slug = "house-prices"
+    refused = client.post(f"/organize/{slug}/teams/{team.id}/disqualify", data={"reason": ""})
+    assert refused.status_code == 302
+
+    def teams_on_board():
+        return [e["team"] for e in client.get(f"/api/v1/competitions/{slug}/leaderboard").get_json()["entries"]]
+
+    assert teams_on_board() == ["alice", "bob"]
+    client.post(f"/organize/{slug}/teams/{team.id}/disqualify", data={"reason": "Shared accounts"})
+    assert teams_on_board() == ["bob"]
+    assert "Reinstate team" in client.get(f"/organize/{slug}").get_data(as_text=True)
+    client.post(f"/organize/{slug}/teams/{team.id}/reinstate")
+    assert teams_on_board() == ["alice", "bob"]

@@ -85,8 +85,13 @@ def download(slug, name):
         row = hosting.get_file(get_session(), competition, name)
     except DomainError:
         abort(404)
-    return send_file(get_storage().open(row.sha256), download_name=row.name, as_attachment=True,
-                     mimetype="text/csv" if row.name.endswith(".csv") else "application/octet-stream")
+    return send_stored(row.sha256, row.name)
+
+
+def send_stored(sha256: str, name: str):
+    """A stored file as a download under its own name."""
+    mimetype = "text/csv" if name.endswith(".csv") else "application/octet-stream"
+    return send_file(get_storage().open(sha256), download_name=name, as_attachment=True, mimetype=mimetype)
 
 
 def _board_or_403(competition, manager: bool, which: str):
@@ -192,4 +197,4 @@ def submission_file(slug, submission_id):
         abort(404)
     if not manager and (team is None or row.team_id != team.id):
         abort(404)
-    return send_file(get_storage().open(row.file_sha256), download_name=row.file_name, as_attachment=True)
+    return send_stored(row.file_sha256, row.file_name)

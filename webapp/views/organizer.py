@@ -196,34 +196,38 @@ def confirm_solution(slug):
     return redirect(url_for(".manage", slug=slug))
 
 
-@bp.route("/<slug>/submissions/<int:submission_id>/disqualify", methods=["POST"])
-@login_required
-def disqualify_submission(slug, submission_id):
+def _moderate(slug: str, action, target_id: int, done: str, needs_reason: bool = True):
+    """Run one moderation use case from a form post, then go back to the manage page."""
     competition = _managed(slug)
-    form = ReasonForm()
+    form = ReasonForm() if needs_reason else EmptyForm()
     if form.validate_on_submit():
         session = get_session()
-        moderation.disqualify_submission(session, competition, current_user, submission_id, form.reason.data)
+        args = (form.reason.data,) if needs_reason else ()
+        action(session, competition, current_user, target_id, *args)
         session.commit()
-        flash(f"Submission {submission_id} disqualified.", "info")
+        flash(done, "info")
     else:
         flash("Give a reason; the team will see it.", "error")
     return redirect(url_for(".manage", slug=slug))
+
+
+@bp.route("/<slug>/submissions/<int:submission_id>/disqualify", methods=["POST"])
+@login_required
+def disqualify_submission(slug, submission_id):
+    return _moderate(slug, moderation.disqualify_submission, submission_id,
+                     f"Submission {submission_id} disqualified.")
 
 
 @bp.route("/<slug>/teams/<int:team_id>/disqualify", methods=["POST"])
 @login_required
 def disqualify_team(slug, team_id):
-    competition = _managed(slug)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        session = get_session()
-        team = moderation.disqualify_team(session, competition, current_user, team_id, form.reason.data)
-        session.commit()
-        flash(f"Team {team.name} disqualified.", "info")
-    else:
-        flash("Give a reason; the team will see it.", "error")
-    return redirect(url_for(".manage", slug=slug))
+    return _moderate(slug, moderation.disqualify_team, team_id, "Team disqualified.")
+
+
+@bp.route("/<slug>/teams/<int:team_id>/reinstate", methods=["POST"])
+@login_required
+def reinstate_team(slug, team_id):
+    return _moderate(slug, moderation.reinstate_team, team_id, "Team reinstated.", needs_reason=False)
 
 
 @bp.route("/<slug>/finalize", methods=["POST"])
