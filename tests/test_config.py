@@ -1,12 +1,16 @@
 """Configuration from HOLDOUT_* variables: secrets, cookies and limits."""
 from __future__ import annotations
 
+import os
 import stat
+from pathlib import Path
 
 import pytest
 
 from webapp import create_app
 from webapp.config import ConfigError
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -124,3 +128,15 @@ def test_the_database_url_defaults_to_sqlite_in_the_instance_folder(env, tmp_pat
     assert database_url_from_env() == f"sqlite:///{tmp_path / 'instance' / 'holdout.db'}"
     env.setenv("HOLDOUT_DATABASE_URL", "postgresql+psycopg://u@h/db")
     assert database_url_from_env() == "postgresql+psycopg://u@h/db"
+
+
+def test_wsgi_refuses_to_start_in_production_without_a_secret_key(tmp_path):
+    import subprocess
+    import sys
+
+    env = {"PATH": os.environ.get("PATH", ""), "HOLDOUT_ENV": "production",
+           "HOLDOUT_INSTANCE_DIR": str(tmp_path), "HOLDOUT_DATABASE_URL": f"sqlite:///{tmp_path}/h.db"}
+    done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT_DIR, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.strip() == "Holdout cannot start: HOLDOUT_SECRET_KEY must be set when HOLDOUT_ENV=production"
