@@ -1,0 +1,37 @@
+"""Holdout's scoring engine: Kaggle-conformant metrics, row-level validation,
+public/private splits and bootstrap score intervals.
+
+Pure Python on pandas, numpy and scikit-learn; learners can run it offline
+(``python -m scoring``) and get exactly the server's numbers.
+"""
+from .api import score_submission, validate_submission
+from .metrics import METRICS, Metric, get_metric
+from .problems import Problem, SolutionError, SubmissionError
+from .result import Comparison, ScoreResult
+from .sample import sample_submission
+from .solution import Solution, read_solution
+from .split import assign_usage
+from .uncertainty import compare
+from .version import SCORER_VERSION
+
+__version__ = SCORER_VERSION
+
+__all__ = [
+    "METRICS",
+    "SCORER_VERSION",
+    "Comparison",
+    "Metric",
+    "Problem",
+    "ScoreResult",
+    "Solution",
+    "SolutionError",
+    "SubmissionError",
+    "__version__",
+    "assign_usage",
+    "compare",
+    "get_metric",
+    "read_solution",
+    "sample_submission",
+    "score_submission",
+    "validate_submission",
+]

@@ -1,0 +1,73 @@
+"""The two entry points the platform and the command line use."""
+from __future__ import annotations
+
+from . import uncertainty, validate
+from .metrics.base import RowMean
+from .problems import Problem, SubmissionError
+from .result import ScoreResult
+from .solution import Solution, resolve, take
+from .version import SCORER_VERSION
+
+
+def validate_submission(solution, submission, metric=None, **params) -> list[Problem]:
+    """Every problem with ``submission`` (an empty list if it is valid); no score.
+
+    ``solution`` is a source (path, bytes, binary file object, DataFrame) or a
+    Solution from :func:`scoring.read_solution`; ``metric`` may be omitted for
+    a Solution.  ``id_column`` may be passed among ``params``.  Problems in the
+    solution or the call raise SolutionError or ValueError.
+    """
+    parsed = resolve(solution, metric, params)
+    problems, _ = validate.check(parsed, submission)
+    return problems
+
+
+def score_submission(solution, submission, metric=None, **params) -> ScoreResult:
+    """Score ``submission`` against ``solution`` (see validate_submission for the
+    arguments).  Raises SubmissionError listing every problem if it is invalid."""
+    parsed = resolve(solution, metric, params)
+    problems, predictions = validate.check(parsed, submission)
+    if problems:
+        raise SubmissionError(problems)
+    return evaluate(parsed, predictions)
+
+
+def evaluate(solution: Solution, predictions) -> ScoreResult:
+    """Scores and intervals for predictions already aligned to solution rows."""
+    metric, ctx = solution.metric, solution.context
+    truth, scorer = solution.truth, metric
+    if metric.row_values is not None:
+        # Decomposable: per-row losses once for every row; parts and resamples reuse them.
+        truth = predictions = metric.row_values(solution.truth, predictions, ctx)
+        scorer = RowMean(metric.finish)
+    scores, counts, reps = {}, {}, {}
+    for part in ("public", "private", "overall"):
+        rows = solution.rows(part)
+        counts[part] = solution.count(part)
+        if counts[part] == 0:
+            scores[part] = None
+        elif solution.usage is None and part != "public":
+            # Without Usage every part is every row: reuse the public work.
+            scores[part] = scores["public"]
+            if part == "private":
+                reps[part] = reps["public"]
+        else:
+            y, p = take(truth, rows), take(predictions, rows)  # rows None: no copy
+            scores[part] = scorer.score(y, p, ctx)
+            if part != "overall":
+                reps[part] = uncertainty.replicates(scorer, y, p, ctx, scores[part], part, take)
+    return ScoreResult(
+        metric=metric.name,
+        greater_is_better=metric.greater_is_better,
+        public=scores["public"],
+        private=scores["private"],
+        overall=scores["overall"],
+        public_ci=uncertainty.interval(reps["public"]) if "public" in reps else None,
+        private_ci=uncertainty.interval(reps["private"]) if "private" in reps else None,
+        n_public=counts["public"],
+        n_private=counts["private"],
+        n_overall=counts["overall"],
+        scorer_version=SCORER_VERSION,
+        _replicates={k: v for k, v in reps.items() if k in ("public", "private")},
+        _fingerprint=solution.fingerprint,
+    )

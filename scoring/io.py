@@ -1,0 +1,283 @@
+"""Reading tables: CSV, .csv.gz or a .zip holding one CSV, from a path, bytes, a
+file object or a DataFrame.
+
+Files are read in chunks so that a large submission never exists as one big
+table of Python strings: callers convert each chunk to compact numpy arrays.
+The format is sniffed from the first bytes, not the file name, because uploads
+arrive as anonymous streams.  A UTF-8 BOM, CRLF line endings and whitespace
+around names and values are accepted.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pandas as pd
+
+CHUNK_ROWS = 32_768
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+
+
+class ReadFailure(Exception):
+    """The file as a whole cannot be read as a table (code is a problem code)."""
+
+    def __init__(self, code: str, message: str, row: int | None = None):
+        super().__init__(message)
+        self.code, self.message, self.row = code, message, row
+
+
+class Table:
+    """A readable table: ``columns`` holds the stripped header names."""
+
+    def __init__(self, source):
+        self._frame = None
+        self._opener = None
+        self._spool = None
+        if isinstance(source, pd.DataFrame):
+            self._frame = source
+            self.raw_columns = [str(c) for c in source.columns]
+        else:
+            self._opener = self._make_opener(source)
+            self.raw_columns = self._read_header()
+        self.columns = [c.strip() for c in self.raw_columns]
+
+    # -- opening -------------------------------------------------------------
+    def _make_opener(self, source):
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            source = io.BytesIO(bytes(source))
+        if isinstance(source, (str, os.PathLike)):
+            path = os.fspath(source)
+            if not os.path.isfile(path):
+                raise FileNotFoundError(f"no such file: {path}")
+            with open(path, "rb") as fh:
+                head = fh.read(4)
+            return self._wrap(lambda: open(path, "rb"), head)
+        if not hasattr(source, "read"):
+            raise TypeError(
+                "expected a path, bytes, a binary file object or a pandas DataFrame, "
+                f"got {type(source).__name__}"
+            )
+        if isinstance(source.read(0), str):  # a text stream: no compression possible
+            text = source.read()
+            data = io.BytesIO(text.encode("utf-8"))
+            return lambda: _Rewound(data)
+        if not _seekable(source):
+            # Streams we cannot rewind are spooled to disk so we can read twice.
+            self._spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by Table.close()
+            shutil.copyfileobj(source, self._spool)
+            self._spool.seek(0)
+            source = self._spool
+        start = source.tell()
+        head = source.read(4)
+        source.seek(start)
+        return self._wrap(lambda: _Rewound(source, start), head)
+
+    @staticmethod
+    def _wrap(open_raw, head: bytes):
+        if head.startswith(_GZIP_MAGIC):
+            return lambda: _GzipOwner(open_raw())
+        if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
+            return lambda: _zip_member(open_raw())
+        return open_raw
+
+    @contextmanager
+    def _open(self):
+        try:
+            stream = self._opener()
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+            raise ReadFailure("not_csv", f"The file could not be opened as CSV, .csv.gz or .zip: {exc}.")
+        try:
+            yield stream
+        finally:
+            stream.close()
+
+    # -- reading -------------------------------------------------------------
+    def _read_header(self) -> list[str]:
+        with self._open() as stream:
+            head = _read_safely(stream.read, 4096)
+            if b"\x00" in head:
+                raise ReadFailure("not_csv", "This looks like a binary file, not a CSV text file.")
+            if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+                raise ReadFailure("empty_file", "The file is empty.")
+        with self._open() as stream:
+            frame = _parse(lambda: pd.read_csv(stream, nrows=0, dtype=object, **_CSV_OPTIONS))
+        return [str(c) for c in frame.columns]
+
+    def chunks(self, text_columns=(), number_columns=()) -> Iterator[pd.DataFrame]:
+        """Yield DataFrames of the named columns (stripped names), in row order.
+
+        Text columns keep every cell as a string ('' when empty); number columns are
+        parsed by pandas where possible and left as strings where not, with empty
+        cells as NaN.  Each chunk's index continues the row numbering (0-based).
+        """
+        wanted = list(dict.fromkeys([*text_columns, *number_columns]))
+        if self._frame is not None:
+            frame = self._frame.copy(deep=False)
+            frame.columns = self.columns
+            frame = frame.loc[:, ~frame.columns.duplicated()]  # repeats are reported from the header
+            frame = frame.loc[:, wanted].reset_index(drop=True)
+            for c in text_columns:  # as from a CSV: text, '' for missing cells
+                column = frame[c]
+                frame[c] = column.astype(str).astype(object).where(column.notna(), "")
+            yield frame
+            return
+        raw = dict(zip(self.columns, self.raw_columns))
+        dtype = {raw[c]: object for c in text_columns}
+        na_values = {raw[c]: [""] for c in number_columns}
+        rename = {raw[c]: c for c in wanted}
+        with self._open() as stream:
+            reader = _parse(
+                lambda: pd.read_csv(
+                    # No usecols: with it pandas silently accepts rows with too many fields.
+                    stream, dtype=dtype, na_values=na_values,
+                    chunksize=CHUNK_ROWS, **_CSV_OPTIONS,
+                )
+            )
+            while True:
+                chunk = _parse(lambda: next(reader, None))
+                if chunk is None:
+                    return
+                yield chunk.loc[:, list(rename)].rename(columns=rename)
+
+    def close(self):
+        if self._spool is not None:
+            self._spool.close()
+
+
+_CSV_OPTIONS = {
+    "keep_default_na": False,  # only empty cells are missing; 'NA' may be a real label
+    "encoding": "utf-8",
+    "encoding_errors": "strict",
+    "skipinitialspace": True,
+    "quoting": csv.QUOTE_MINIMAL,
+    "engine": "c",
+}
+
+
+def _parse(call):
+    """Run a pandas parsing call, turning its failures into problem codes."""
+    try:
+        return call()
+    except UnicodeDecodeError:
+        raise ReadFailure(
+            "bad_encoding",
+            "The file is not valid UTF-8 text. Save it as CSV with UTF-8 encoding.",
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise ReadFailure("empty_file", "The file is empty.") from None
+    except pd.errors.ParserError as exc:
+        row = _line_from(str(exc))
+        where = f" at row {row}" if row else ""
+        raise ReadFailure(
+            "not_csv",
+            f"The file could not be parsed as CSV{where}: {_tidy(str(exc))}. "
+            "Check for unquoted commas or a wrong number of fields.",
+            row,
+        ) from None
+    except (zipfile.BadZipFile, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise ReadFailure("not_csv", f"The compressed file is damaged: {exc}.") from None
+
+
+def _read_safely(read, size):
+    try:
+        return read(size)
+    except (zipfile.BadZipFile, EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+        raise ReadFailure("not_csv", f"The compressed file is damaged: {exc}.") from None
+
+
+def _line_from(message: str) -> int | None:
+    found = re.search(r"line (\d+)", message)
+    return int(found.group(1)) if found else None
+
+
+def _tidy(message: str) -> str:
+    return " ".join(message.replace("Error tokenizing data. C error:", "").split()).rstrip(".")
+
+
+def _seekable(stream) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+class _Rewound(io.RawIOBase):
+    """A view of a caller's stream from ``start`` that does not close it."""
+
+    def __init__(self, stream, start: int = 0):
+        super().__init__()
+        self._stream = stream
+        self._start = start
+        stream.seek(start)
+
+    def readable(self):
+        return True
+
+    def seekable(self):  # zipfile needs to seek
+        return True
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        if whence == io.SEEK_SET:
+            offset += self._start
+        return self._stream.seek(offset, whence) - self._start
+
+    def tell(self):
+        return self._stream.tell() - self._start
+
+    def readinto(self, buffer):
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def read(self, size=-1):
+        return self._stream.read(size)
+
+
+class _GzipOwner(gzip.GzipFile):
+    """A GzipFile that also closes the raw stream it decompresses."""
+
+    def __init__(self, raw):
+        super().__init__(fileobj=raw, mode="rb")
+        self._raw = raw
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            self._raw.close()
+
+
+def _zip_member(raw):
+    """Open the single CSV inside a zip archive."""
+    try:
+        archive = zipfile.ZipFile(raw)
+    except zipfile.BadZipFile:
+        raw.close()
+        raise ReadFailure("not_csv", "The .zip file is damaged or not a zip archive.") from None
+    names = [n for n in archive.namelist() if not n.endswith("/") and not n.startswith("__MACOSX/")]
+    if len(names) != 1:
+        archive.close()
+        raw.close()
+        listed = ", ".join(repr(n) for n in names[:5]) or "nothing"
+        raise ReadFailure("not_csv", f"A .zip upload must hold exactly one CSV file; it holds {listed}.")
+    member = archive.open(names[0])
+    original_close = member.close
+
+    def close():
+        original_close()
+        archive.close()
+        raw.close()
+
+    member.close = close
+    return member

@@ -1,0 +1,177 @@
+"""The Metric record and the weighted helpers metrics are built from.
+
+Every metric is one function ``compute(y, p, w, ctx) -> scores``: ``y`` holds the
+truths and ``p`` the predictions for n rows (in solution order), ``w`` is an
+(R, n) array of row weights (None for unit weights), and the result holds R
+scores.  The score itself is ``compute`` with unit weights; a bootstrap resample
+is the same call with the resample's row counts as weights.  One code path
+therefore gives both the score and its interval, and they can never disagree.
+
+Decomposable metrics (a mean of per-row losses, possibly transformed, such as
+rmse) give ``row_values`` and ``finish`` instead; their ``compute`` is derived,
+and scoring computes the per-row losses once and resamples only those.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+LABEL_PARAMS = {"positive_label"}  # compared with label text, whatever type the default has
+KINDS = ("regression", "binary", "multiclass", "multilabel-ranking")
+
+# How a solution's target cells are read (``truth``) and how a submission's
+# prediction cells are read and checked (``prediction``).
+TRUTHS = ("number", "binary", "label", "rating", "class", "label_list")
+PREDICTIONS = ("number", "probability", "score", "label", "rating", "probabilities", "label_list")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A registered metric.
+
+    ``params`` maps each parameter name to its default.  ``columns`` says in
+    words which submission columns the metric expects; the exact names come from
+    the solution (see ``Solution.prediction_columns``).  ``best`` is the score of
+    perfect predictions.
+    """
+
+    name: str
+    description: str
+    kind: str
+    greater_is_better: bool
+    truth: str
+    prediction: str
+    compute: Callable[..., np.ndarray] | None = field(default=None, repr=False, compare=False)
+    best: float = 0.0
+    params: Mapping[str, Any] = field(default_factory=dict)
+    columns: str = "the id column and one prediction column named like the solution's target column"
+    # Optional: message explaining why a part of the solution cannot be scored.
+    check_truth: Callable[[Any], str | None] | None = field(default=None, repr=False, compare=False)
+    # Optional range rule for predictions: a mask of bad values and the rule in words.
+    invalid: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
+    rule: str = ""
+    # Decomposable metrics: per-row losses (y, p, ctx) -> (n,), and the map from their mean to the score.
+    row_values: Callable[..., np.ndarray] | None = field(default=None, repr=False, compare=False)
+    finish: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        if self.row_values is not None:
+            object.__setattr__(self, "compute", RowMean(self.finish).of(self.row_values))
+        assert self.compute is not None, self.name
+        if self.prediction in ("probability", "probabilities") and self.invalid is None:
+            object.__setattr__(self, "invalid", _outside_unit_interval)
+            object.__setattr__(self, "rule", "Probabilities must be between 0 and 1.")
+        assert self.kind in KINDS and self.truth in TRUTHS and self.prediction in PREDICTIONS
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+    def resolve_params(self, given: Mapping[str, Any]) -> dict:
+        """Defaults overlaid with ``given``; unknown names and bad values raise ValueError."""
+        unknown = sorted(set(given) - set(self.params))
+        if unknown:
+            known = ", ".join(self.params) or "none"
+            raise ValueError(f"metric {self.name!r} has no parameter {unknown[0]!r} (parameters: {known})")
+        merged = {**self.params, **given}
+        return {name: _coerce(self.name, name, self.params[name], value) for name, value in merged.items()}
+
+    def score(self, y, p, ctx=None) -> float:
+        """The metric on all rows: ``w=None`` means unit weights, which metrics
+        may compute more cheaply than a row of ones."""
+        return float(self.compute(y, p, None, ctx or {})[0])
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "kind": self.kind,
+            "greater_is_better": self.greater_is_better,
+            "params": dict(self.params),
+            "columns": self.columns,
+        }
+
+
+class RowMean:
+    """The score as ``finish`` of the (weighted) mean of per-row values.
+
+    Used directly on precomputed per-row losses: ``compute(values, values, w, ctx)``.
+    """
+
+    def __init__(self, finish=None):
+        self.finish = finish
+
+    def compute(self, values, _unused, w, ctx) -> np.ndarray:
+        means = weighted_mean(values, w)
+        return means if self.finish is None else self.finish(means)
+
+    def score(self, values, _unused=None, ctx=None) -> float:
+        return float(self.compute(values, None, None, ctx)[0])
+
+    def of(self, row_values):
+        """A full ``compute(y, p, w, ctx)`` that first derives the per-row values."""
+        return lambda y, p, w, ctx: self.compute(row_values(y, p, ctx), None, w, ctx)
+
+
+def _outside_unit_interval(values):
+    return (values < 0) | (values > 1)
+
+
+def _coerce(metric: str, name: str, default, value):
+    """Give CLI strings the type of the default (``k=10`` becomes 10); labels become text."""
+    if name in LABEL_PARAMS:
+        return label_text(value)
+    if isinstance(default, bool):
+        raise TypeError(f"unsupported parameter type for {name}")
+    if isinstance(default, int):
+        try:
+            number = int(value) if not isinstance(value, float) or value.is_integer() else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None or number < 1:
+            raise ValueError(f"parameter {name!r} of metric {metric!r} must be a positive integer, got {value!r}")
+        return number
+    return label_text(value)
+
+
+def label_text(value) -> str:
+    """A label as the text it would have in a CSV (1.0 -> '1')."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (bool, np.bool_)):
+        value = int(value)
+    return str(value).strip()
+
+
+# -- weighted building blocks ---------------------------------------------------
+def unit(w, n: int) -> np.ndarray:
+    """The weights to use: a single row of ones when ``w`` is None."""
+    return np.ones((1, n)) if w is None else w
+
+
+def weighted_mean(values: np.ndarray, w) -> np.ndarray:
+    """Mean of per-row ``values`` under each row of weights (None: plain mean)."""
+    if w is None:
+        return np.array([values.mean()])
+    return (w @ values) / w.sum(axis=1)
+
+
+def safe_divide(num, den, when_zero=0.0):
+    num = np.asarray(num, dtype=np.float64)
+    den = np.asarray(den, dtype=np.float64)
+    out = np.full(np.broadcast(num, den).shape, when_zero, dtype=np.float64)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
+
+
+def confusion(y: np.ndarray, p: np.ndarray, n_labels: int, w: np.ndarray) -> np.ndarray:
+    """(R, K, K) weighted confusion matrices, truth on axis 1, prediction on axis 2."""
+    cells = y.astype(np.int64) * n_labels + p.astype(np.int64)
+    size = n_labels * n_labels
+    if w is None:
+        return np.bincount(cells, minlength=size).astype(np.float64).reshape(1, n_labels, n_labels)
+    out = np.empty((w.shape[0], size))
+    for r in range(w.shape[0]):  # one bincount per resample is faster than a dense one-hot product
+        out[r] = np.bincount(cells, weights=w[r], minlength=size)
+    return out.reshape(w.shape[0], n_labels, n_labels)

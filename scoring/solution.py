@@ -1,0 +1,311 @@
+"""Reading and checking a solution (the organizer's answer key) once, so that
+every submission can be scored against the parsed result.
+
+A solution has an id column (the first unless ``id_column`` names another), one
+or more target columns and an optional Usage column.  Anything wrong with it is
+the organizer's problem and raises SolutionError with an organizer-facing
+message; these messages may quote solution values, learners never see them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import ids as idmod
+from . import values
+from .io import ReadFailure, Table
+from .metrics import Metric, get_metric
+from .problems import ProblemLog, SolutionError
+from .split import IGNORED, PARTS, find_usage_column, parse_usage, part_rows
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """A parsed, checked solution bound to one metric and its parameters.
+
+    ``truth`` holds the targets in the form the metric computes on (floats, label
+    codes into ``labels``, integer ratings, or lists of labels for ranking);
+    ``prediction_columns`` are the columns a submission must have besides
+    ``id_column``.  ``usage`` holds codes from :mod:`scoring.split` or None.
+    """
+
+    metric: Metric
+    params: dict
+    id_column: str
+    target_columns: tuple
+    prediction_columns: tuple
+    ids: np.ndarray = field(repr=False)
+    truth: object = field(repr=False)
+    labels: tuple | None
+    usage: np.ndarray | None = field(repr=False)
+    context: dict = field(repr=False)
+    fingerprint: str = ""
+    index: idmod.IdIndex = field(default=None, repr=False)
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.ids.size)
+
+    def rows(self, part: str) -> np.ndarray | None:
+        """A boolean mask of the rows scored in 'public', 'private' or 'overall',
+        or None when that is every row (so callers can skip a copy)."""
+        if self.usage is None or (part == "overall" and not (self.usage == IGNORED).any()):
+            return None
+        return part_rows(self.usage, self.n_rows, part)
+
+    def count(self, part: str) -> int:
+        rows = self.rows(part)
+        return self.n_rows if rows is None else int(np.count_nonzero(rows))
+
+    def to_dict(self) -> dict:
+        """JSON-safe summary for the platform to store with the solution (no targets)."""
+        return {
+            "metric": self.metric.name,
+            "params": dict(self.params),
+            "id_column": self.id_column,
+            "prediction_columns": list(self.prediction_columns),
+            "n_rows": self.n_rows,
+            "n_public": self.count("public"),
+            "n_private": self.count("private"),
+            "n_ignored": self.n_rows - self.count("overall"),
+            "has_usage": self.usage is not None,
+            "fingerprint": self.fingerprint,
+        }
+
+
+def take(data, rows):
+    """Select rows (an index array or a boolean mask; None means all) from an array or a list."""
+    if rows is None:
+        return data
+    if isinstance(data, np.ndarray):
+        return data[rows]
+    if rows.dtype == bool:
+        rows = np.flatnonzero(rows)
+    return [data[i] for i in rows]
+
+
+def read_solution(source, metric, id_column=None, **params) -> Solution:
+    """Parse and check a solution file for ``metric``.
+
+    ``source`` is a path (.csv, .csv.gz, .zip), bytes, a binary file object or a
+    DataFrame.  Raises SolutionError naming the problem (duplicate ids, missing
+    target columns, bad Usage values, empty file, unusable targets) and
+    ValueError for an unknown metric or parameter.
+    """
+    metric = get_metric(metric)
+    params = metric.resolve_params(params)
+    try:
+        table = Table(source)
+    except ReadFailure as failure:
+        raise SolutionError(f"solution file: {failure.message}") from None
+    try:
+        return _build(table, metric, params, id_column)
+    except ReadFailure as failure:
+        raise SolutionError(f"solution file: {failure.message}") from None
+    finally:
+        table.close()
+
+
+def _columns(table: Table, metric: Metric, id_column):
+    columns = table.columns
+    if len(set(columns)) != len(columns):
+        raise SolutionError(f"solution file has duplicate column names: {columns}")
+    id_column = columns[0] if id_column is None else str(id_column).strip()
+    if id_column not in columns:
+        raise SolutionError(f"solution has no id column {id_column!r}; its columns are {columns}")
+    usage = find_usage_column(columns)
+    targets = [c for c in columns if c not in (id_column, usage)]
+    if not targets:
+        raise SolutionError(f"solution has no target column for metric {metric.name!r}; its columns are {columns}")
+    if len(targets) > 1 and metric.truth != "class":
+        raise SolutionError(
+            f"metric {metric.name!r} needs exactly one target column, but the solution has {len(targets)}: "
+            f"{', '.join(targets)}"
+        )
+    return id_column, usage, targets
+
+
+def _build(table: Table, metric: Metric, params: dict, id_column) -> Solution:
+    id_column, usage_column, targets = _columns(table, metric, id_column)
+    id_parts, usage_parts, columns = _read(table, metric, id_column, usage_column, targets)
+    ids = _concat_ids(id_parts)
+    del id_parts  # the chunks are copied into ids; free them before building the index
+    index = idmod.IdIndex(ids)
+    _check_ids(ids, index, id_column)
+    usage = np.concatenate(usage_parts) if usage_column else None
+    truth, labels, context, prediction_columns = _truth(metric, params, columns, targets)
+    solution = Solution(
+        metric=metric, params=params, id_column=id_column, target_columns=tuple(targets),
+        prediction_columns=tuple(prediction_columns), ids=ids, truth=truth, labels=labels, usage=usage,
+        context=context, fingerprint=_fingerprint(metric, params, ids, usage, truth),
+        index=index,
+    )
+    _check_parts(solution)
+    return solution
+
+
+def _read(table: Table, metric: Metric, id_column: str, usage_column: str | None, targets: list):
+    """Read the solution chunk by chunk: (id chunks, usage code chunks, target column arrays)."""
+    numeric = metric.truth in ("number", "binary", "rating") or (metric.truth == "class" and len(targets) > 1)
+    log = ProblemLog()
+    id_parts, usage_parts, target_parts = [], [], {t: [] for t in targets}
+    row0 = 2
+    text_columns = [id_column] + ([usage_column] if usage_column else []) + ([] if numeric else targets)
+    for chunk in table.chunks(text_columns=text_columns, number_columns=targets if numeric else ()):
+        id_parts.append(idmod.encode(chunk[id_column])[0])
+        if usage_column:
+            usage_parts.append(_usage(chunk[usage_column], usage_column, row0))
+        for t in targets:
+            read = values.to_numbers(chunk[t], t, row0, log) if numeric else values.text(chunk[t])
+            target_parts[t].append(read)
+        row0 += len(chunk)
+    if row0 == 2:
+        raise SolutionError("solution file has a header but no rows")
+    if log:
+        raise SolutionError("solution: " + " ".join(p.message for p in log.problems()))
+    return id_parts, usage_parts, {t: np.concatenate(target_parts[t]) for t in targets}
+
+
+def _concat_ids(parts) -> np.ndarray:
+    width = max(p.dtype.itemsize for p in parts)
+    return np.concatenate([p.astype(f"S{width}") for p in parts])
+
+
+def _check_ids(ids: np.ndarray, index: idmod.IdIndex, id_column: str) -> None:
+    empty = np.flatnonzero(ids == b"")
+    if empty.size:
+        raise SolutionError(f"solution column {id_column!r} has {empty.size} empty ids (first at row {empty[0] + 2})")
+    duplicates = index.duplicates()
+    if duplicates.size:
+        shown = ", ".join(repr(v) for v in idmod.decode(ids[duplicates[:5]]))
+        raise SolutionError(
+            f"solution has {duplicates.size} duplicate ids in column {id_column!r}, e.g. {shown} "
+            f"(first repeat at row {duplicates[0] + 2})"
+        )
+
+
+def _usage(series: pd.Series, column: str, row0: int) -> np.ndarray:
+    """Usage codes for one chunk (converted at once: a million strings need not be kept)."""
+    raw = series.to_numpy(dtype=object)
+    codes, bad = parse_usage(raw)
+    if bad.any():
+        where = np.flatnonzero(bad)
+        shown = ", ".join(repr(v) for v in pd.unique(raw[where])[:5])
+        raise SolutionError(
+            f"solution column {column!r} must hold Public, Private or Ignored; {where.size} rows do not, "
+            f"e.g. {shown} (first at row {where[0] + row0})"
+        )
+    return codes
+
+
+def _natural_labels(raw: np.ndarray) -> pd.Index:
+    """Distinct non-empty labels, numerically sorted when they all look like numbers."""
+    unique = pd.unique(raw[raw != ""])
+    as_numbers = pd.to_numeric(pd.Series(unique, dtype=object), errors="coerce")
+    if len(unique) and as_numbers.notna().all():
+        unique = unique[np.argsort(as_numbers.to_numpy(), kind="stable")]
+    else:
+        unique = np.array(sorted(unique), dtype=object)
+    return pd.Index(unique, dtype=object)
+
+
+def _no_empty(raw: np.ndarray, column: str) -> None:
+    empty = np.flatnonzero(raw == "")
+    if empty.size:
+        raise SolutionError(f"solution column {column!r} has {empty.size} empty values (first at row {empty[0] + 2})")
+
+
+def _truth(metric: Metric, params: dict, columns: dict, targets: list):
+    """(truth, labels, context, prediction columns) for the metric's kind of target."""
+    kind = metric.truth
+    target = targets[0]
+    context = {"k": params.get("k")}
+    if kind == "number":
+        return columns[target], None, context, [target]
+    if kind == "binary":
+        y = columns[target]
+        if not np.isin(y, (0.0, 1.0)).all():
+            raise SolutionError(f"metric {metric.name!r} needs targets of 0 or 1 in column {target!r}")
+        return y.astype(np.int8), None, context, [target]  # a byte a row; arithmetic upcasts
+    if kind == "rating":
+        y = columns[target]
+        if (y != np.round(y)).any():
+            raise SolutionError(f"metric {metric.name!r} needs whole-number ratings in column {target!r}")
+        return y.astype(np.int64), None, context, [target]
+    if kind == "label_list":
+        return [v.split() for v in columns[target]], None, context, [target]
+    if kind == "class" and len(targets) > 1:
+        return _one_hot(columns, targets, metric) + (context, list(targets))
+    raw = columns[target]
+    _no_empty(raw, target)
+    labels = _natural_labels(raw)
+    codes = labels.get_indexer(raw).astype(np.int64)
+    context["n_labels"] = len(labels)
+    if kind == "class":
+        return codes, tuple(labels), context, [str(v) for v in labels]
+    if "positive_label" in params:
+        positive = params["positive_label"]
+        if len(labels) > 2:
+            raise SolutionError(f"metric {metric.name!r} is binary but the solution has {len(labels)} labels")
+        if positive not in labels:
+            raise SolutionError(
+                f"positive_label {positive!r} is not a label in the solution (labels: {', '.join(map(repr, labels))})"
+            )
+        context["positive"] = int(labels.get_loc(positive))
+    return codes, tuple(labels), context, [target]
+
+
+def _one_hot(columns: dict, targets: list, metric: Metric):
+    matrix = np.column_stack([columns[t] for t in targets])
+    valid = np.isin(matrix, (0.0, 1.0)).all(axis=1) & (matrix.sum(axis=1) == 1)
+    if not valid.all():
+        row = int(np.flatnonzero(~valid)[0]) + 2
+        raise SolutionError(
+            f"metric {metric.name!r}: one-hot solution rows must hold a single 1 and otherwise 0 (row {row} does not)"
+        )
+    return matrix.argmax(axis=1).astype(np.int64), tuple(targets)
+
+
+def _check_parts(solution: Solution) -> None:
+    if solution.count("overall") == 0:
+        raise SolutionError("every solution row is Ignored; nothing would be scored")
+    if solution.metric.check_truth is None:
+        return
+    for part in PARTS:
+        rows = solution.rows(part)
+        if rows is None or rows.any():
+            message = solution.metric.check_truth(take(solution.truth, rows))
+            if message:
+                raise SolutionError(f"{message} (the {part} rows do not)")
+
+
+def _fingerprint(metric, params, ids, usage, truth) -> str:
+    """Identifies the exact scoring setup, so paired comparisons refuse mixed setups."""
+    h = hashlib.sha256(json.dumps([metric.name, params], sort_keys=True, default=str).encode())
+    h.update(memoryview(np.ascontiguousarray(ids)).cast("B"))
+    h.update(b"" if usage is None else memoryview(usage).cast("B"))
+    h.update(memoryview(np.ascontiguousarray(truth)).cast("B") if isinstance(truth, np.ndarray) else repr(truth).encode())
+    return h.hexdigest()
+
+
+def resolve(solution, metric, params: dict) -> Solution:
+    """Accept a parsed Solution (checking it matches) or parse a source."""
+    params = dict(params)
+    id_column = params.pop("id_column", None)
+    if isinstance(solution, Solution):
+        chosen = get_metric(metric) if metric is not None else solution.metric
+        wanted = chosen.resolve_params(params) if (params or metric is not None) else solution.params
+        if chosen.name != solution.metric.name or wanted != solution.params:
+            raise ValueError(
+                f"this solution was read for metric {solution.metric.name!r} with {solution.params}; "
+                f"got {chosen.name!r} with {wanted}"
+            )
+        if id_column is not None and str(id_column).strip() != solution.id_column:
+            raise ValueError(f"this solution was read with id column {solution.id_column!r}")
+        return solution
+    return read_solution(solution, metric, id_column=id_column, **params)
+

@@ -1,0 +1,205 @@
+"""Checking a submission against a parsed solution, in one pass over the file.
+
+``check`` reads the submission chunk by chunk, notes every problem (header,
+ids, values) in a ProblemLog and scatters the predictions into solution row
+order, so scoring needs no join.  Messages quote the learner's own ids and
+values, never the solution's targets.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import ids as idmod
+from . import values
+from .io import ReadFailure, Table
+from .problems import Problem, ProblemLog, quote
+from .solution import Solution
+
+_TEXT_PREDICTIONS = ("label", "label_list")
+
+
+def check(solution: Solution, source) -> tuple[list[Problem], object]:
+    """Return (problems, predictions in solution row order); predictions is None
+    whenever there are problems."""
+    try:
+        table = Table(source)
+    except ReadFailure as failure:
+        return [Problem(failure.code, failure.message, failure.row, None)], None
+    try:
+        return _check_table(solution, table)
+    except ReadFailure as failure:
+        return [Problem(failure.code, failure.message, failure.row, None)], None
+    finally:
+        table.close()
+
+
+def _check_header(solution: Solution, columns: list[str], log: ProblemLog) -> list[str]:
+    """Report missing and extra columns; return the expected columns present."""
+    expected = [solution.id_column, *solution.prediction_columns]
+    listed = ", ".join(expected)
+    by_lower = {c.lower(): c for c in columns}
+    for name in expected:
+        if name not in columns:
+            hint = ""
+            if name.lower() in by_lower:
+                hint = f" (found {by_lower[name.lower()]!r}; names are case-sensitive)"
+            log.add(Problem("missing_columns", f"Missing column {name!r}{hint}. Expected columns: {listed}.", 1, name))
+    seen = set()
+    for name in columns:
+        if name in seen or name not in expected:
+            why = "appears twice" if name in seen else "is not expected"
+            log.add(Problem(
+                "extra_columns",
+                f"Column {name!r} {why}{_header_hint(name)}. Expected exactly these columns: {listed}.", 1, name,
+            ))
+        seen.add(name)
+    return [c for c in expected if c in columns]
+
+
+def _header_hint(name: str) -> str:
+    """Explain the usual causes of a strange column name."""
+    for separator, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "pipes")):
+        if separator in name:
+            return f" (the file seems to be separated by {label}; use commas)"
+    if name.startswith("Unnamed: "):
+        return " (a column without a name, often from a trailing comma or a saved index)"
+    return ""
+
+
+def _empty_predictions(solution: Solution):
+    n, kind = solution.n_rows, solution.metric.prediction
+    if kind == "probabilities":
+        return np.full((n, len(solution.prediction_columns)), np.nan)
+    if kind in ("label", "rating"):
+        return np.zeros(n, dtype=np.int64)
+    if kind == "label_list":
+        return [None] * n
+    return np.full(n, np.nan)
+
+
+def _convert(solution: Solution, series: pd.Series, column: str, row0: int, log: ProblemLog):
+    """One chunk of one prediction column, converted and checked."""
+    metric = solution.metric
+    kind = metric.prediction
+    if kind == "label":
+        return values.to_labels(series, column, row0, log, pd.Index(solution.labels, dtype=object), listed=False)
+    if kind == "label_list":
+        return values.to_label_lists(series, column, row0, log, allow_empty=False)
+    if kind == "rating":
+        return values.to_integers(series, column, row0, log)[0]
+    numbers = values.to_numbers(series, column, row0, log)
+    if metric.invalid is not None:
+        # NaN compares False, so cells already reported are not reported again.
+        values.check_range(numbers, column, row0, log, series, metric.invalid(numbers), metric.rule)
+    return numbers
+
+
+def _place(predictions, converted: list, targets, rows) -> None:
+    """Write one chunk's converted columns for submission ``rows`` into solution positions ``targets``."""
+    if isinstance(predictions, list):
+        for t, r in zip(targets, rows):
+            predictions[t] = converted[0][r]
+    elif predictions.ndim == 2:
+        predictions[targets] = np.column_stack(converted)[rows]  # one scatter of whole rows
+    else:
+        predictions[targets] = converted[0][rows]
+
+
+def _check_table(solution: Solution, table: Table):
+    log = ProblemLog()
+    present = _check_header(solution, table.columns, log)
+    id_column = solution.id_column
+    has_ids = id_column in present
+    value_columns = [c for c in present if c != id_column]
+    text_kind = solution.metric.prediction in _TEXT_PREDICTIONS
+    predictions = _empty_predictions(solution)
+    seen = np.zeros(solution.n_rows, dtype=bool)  # solution rows already submitted
+    n_rows = 0
+    for chunk in table.chunks(
+        text_columns=([id_column] if has_ids else []) + (value_columns if text_kind else []),
+        number_columns=() if text_kind else value_columns,
+    ):
+        _check_chunk(solution, chunk, n_rows + 2, value_columns, has_ids, predictions, seen, log)
+        n_rows += len(chunk)
+    if n_rows == 0:
+        log.add(Problem("empty_file", "The file has a header but no rows.", None, None))
+    elif has_ids:
+        _check_missing(solution, seen, log)
+    problems = log.problems()
+    return problems, (None if problems or not has_ids else predictions)
+
+
+def _check_chunk(solution, chunk, row0, value_columns, has_ids, predictions, seen, log) -> None:
+    """Check one chunk (its first row is line ``row0``) and place its predictions."""
+    found = _match_ids(solution, chunk[solution.id_column], row0, log) if has_ids else None
+    if found is not None:
+        _note_duplicates(solution, found, seen, row0, log)
+    converted = [_convert(solution, chunk[column], column, row0, log) for column in value_columns]
+    if found is not None and len(value_columns) == len(solution.prediction_columns) and not log:
+        # Only a clean file's values are kept: with problems nothing is scored.
+        rows = np.flatnonzero(found >= 0)
+        _place(predictions, converted, found[rows], rows)
+
+
+def _match_ids(solution: Solution, series: pd.Series, row0: int, log: ProblemLog) -> np.ndarray:
+    """Solution row of each submission row (-1 when blank or unknown)."""
+    column = solution.id_column
+    ids, too_long = idmod.encode(series, solution.index.width)
+    found = solution.index.lookup(ids, start=row0 - 2)
+    blank = ids == b""
+    if too_long is not None:
+        blank &= ~too_long
+    if too_long is not None:
+        found[too_long] = -1
+    found[blank] = -1
+    if blank.any():
+        rows = np.flatnonzero(blank) + row0
+        log.add_rows("empty_value", column, rows, [], lambda total, text, ex: (
+            f"Column {column!r} has {total} empty id{'s' * (total > 1)} ({text})."
+        ))
+    unknown = (found < 0) & ~blank
+    if unknown.any():
+        where = np.flatnonzero(unknown)
+        examples = [quote(v) for v in series.to_numpy()[where[:5]]]
+        log.add_rows("unexpected_ids", column, where + row0, examples, lambda total, text, ex: (
+            f"{total} id{'s are' if total > 1 else ' is'} not in the test set, e.g. {', '.join(ex[:3])} ({text}). "
+            "Ids are compared as exact text, so '7', '7.0' and '007' differ."
+        ))
+    return found
+
+
+def _check_missing(solution: Solution, seen: np.ndarray, log: ProblemLog) -> None:
+    """Ids in the solution that no submission row used."""
+    missing = np.flatnonzero(~seen)
+    if missing.size:
+        shown = ", ".join(repr(v) for v in idmod.decode(solution.ids[missing[:5]]))
+        more = f" and {missing.size - 5} more" if missing.size > 5 else ""
+        log.add(Problem(
+            "missing_ids",
+            f"{missing.size} id{'s' * (missing.size > 1)} from the test set "
+            f"{'are' if missing.size > 1 else 'is'} missing: {shown}{more}. Every test id needs one row.",
+            None, solution.id_column,
+        ))
+
+
+def _note_duplicates(solution: Solution, found: np.ndarray, seen: np.ndarray, row0: int, log: ProblemLog) -> None:
+    """Report rows whose id was already used (earlier in this chunk or before), then mark ids seen.
+
+    A bool per solution row is all the state this needs, however large the file.
+    """
+    rows = np.flatnonzero(found >= 0)
+    targets = found[rows]
+    order = np.argsort(targets, kind="stable")
+    repeat_in_chunk = np.zeros(rows.size, dtype=bool)
+    repeat_in_chunk[order[1:]] = targets[order[1:]] == targets[order[:-1]]
+    repeat = repeat_in_chunk | seen[targets]
+    seen[targets] = True
+    if repeat.any():
+        dup_rows = rows[repeat]
+        examples = [repr(v) for v in idmod.decode(solution.ids[found[dup_rows[:5]]])]
+        column = solution.id_column
+        log.add_rows("duplicate_ids", column, dup_rows + row0, examples, lambda total, text, ex: (
+            f"{total} row{'s repeat ids' if total > 1 else ' repeats an id'} already used on an earlier row, "
+            f"e.g. {', '.join(ex[:3])} ({text}). Each id must appear once."
+        ))

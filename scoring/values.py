@@ -1,0 +1,145 @@
+"""Turning one chunk of a submission column into typed values, noting problems.
+
+Every converter takes the chunk as a pandas Series, the column name, the line
+number of the chunk's first row and a ProblemLog, and returns a numpy array in
+which cells with problems hold a neutral placeholder.  Messages quote only the
+learner's own values.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .problems import ProblemLog, quote
+
+
+def _examples(series: pd.Series, mask: np.ndarray) -> list[str]:
+    return [quote(v) for v in series.to_numpy()[mask][:5]]
+
+
+def _report(log, code, column, mask, row0, series, describe):
+    if mask.any():
+        rows = np.flatnonzero(mask) + row0
+        log.add_rows(code, column, rows, _examples(series, mask), describe)
+
+
+def _empty_text(column):
+    return lambda total, rows, ex: (
+        f"Column '{column}' has {total} empty value{'s' * (total > 1)} ({rows})."
+    )
+
+
+def _not_number_text(column, what="finite numbers"):
+    return lambda total, rows, ex: (
+        f"Column '{column}' has {total} value{'s' * (total > 1)} that {'are' if total > 1 else 'is'} "
+        f"not {what}, e.g. {', '.join(ex[:3])} ({rows})."
+    )
+
+
+def is_blank(series: pd.Series) -> np.ndarray:
+    """True where a text cell is missing or only whitespace."""
+    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+        filled = series.fillna("").astype(str)
+        return filled.str.strip().eq("").to_numpy()
+    return series.isna().to_numpy()
+
+
+def to_numbers(series: pd.Series, column: str, row0: int, log: ProblemLog, what="finite numbers") -> np.ndarray:
+    """Float values; empty, non-numeric, NaN and infinite cells are problems (left as NaN)."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        mask = np.ones(len(series), dtype=bool)
+        _report(log, "not_a_number", column, mask, row0, series, _not_number_text(column, what))
+        return np.full(len(series), np.nan)
+    if pd.api.types.is_numeric_dtype(dtype):
+        if dtype == np.float64:
+            values = series.to_numpy(copy=False)
+        else:
+            values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        finite = np.isfinite(values)
+        if not finite.all():
+            nan = np.isnan(values)
+            _report(log, "empty_value", column, nan, row0, series, _empty_text(column))
+            _report(log, "not_a_number", column, ~finite & ~nan, row0, series, _not_number_text(column, what))
+            values = np.where(finite, values, np.nan)
+        return values
+    # Some cells are not numbers: find which, on this chunk only.
+    blank = is_blank(series)
+    text = series.fillna("").astype(str).str.strip()
+    values = pd.to_numeric(text.where(~blank, None), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = ~np.isfinite(values) & ~blank
+    _report(log, "empty_value", column, blank, row0, series, _empty_text(column))
+    _report(log, "not_a_number", column, bad, row0, series, _not_number_text(column, what))
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def to_integers(series, column, row0, log) -> np.ndarray:
+    """Whole-number ratings as int64 (problem cells are 0); 2.0 counts as 2."""
+    values = to_numbers(series, column, row0, log, what="whole numbers")
+    # Huge values are not usable ratings either (and would overflow int64).
+    fractional = np.isfinite(values) & ((values != np.round(values)) | (np.abs(values) > 2.0**53))
+    _report(log, "not_a_number", column, fractional, row0, series, _not_number_text(column, "whole numbers"))
+    ok = np.isfinite(values) & ~fractional
+    return np.where(ok, values, 0).astype(np.int64), ok
+
+
+def check_range(values, column, row0, log, series, bad_mask, rule: str) -> None:
+    """Report finite values that break a metric's range rule (e.g. probabilities in [0, 1])."""
+    mask = bad_mask & np.isfinite(values) if bad_mask.any() else bad_mask
+    _report(
+        log, "out_of_range", column, mask, row0, series,
+        lambda total, rows, ex: (
+            f"Column '{column}' has {total} value{'s' * (total > 1)} out of range, e.g. "
+            f"{', '.join(ex[:3])} ({rows}). {rule}"
+        ),
+    )
+
+
+def factorized_text(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, stripped distinct strings): strip each distinct value once, not every cell.
+
+    Label-like columns repeat a few values many times, so this is much faster
+    than stripping a million cells.
+    """
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=False)
+    stripped = np.array(["" if pd.isna(v) else str(v).strip() for v in uniques], dtype=object)
+    return codes, stripped
+
+
+def text(series: pd.Series) -> np.ndarray:
+    """Stripped strings as an object array ('' for missing cells)."""
+    codes, stripped = factorized_text(series)
+    return stripped[codes]
+
+
+def to_labels(series, column, row0, log, labels: pd.Index, listed: bool) -> np.ndarray:
+    """Codes into ``labels`` (-1 for problem cells).
+
+    ``listed`` says whether the label set may be named in messages (only when the
+    learner can already see it, e.g. as column names).
+    """
+    codes, stripped = factorized_text(series)
+    blank = (stripped == "")[codes]
+    codes = labels.get_indexer(stripped)[codes]
+    unknown = (codes < 0) & ~blank
+    _report(log, "empty_value", column, blank, row0, series, _empty_text(column))
+    if listed:
+        allowed = "one of " + ", ".join(repr(x) for x in labels[:20]) + (" …" if len(labels) > 20 else "")
+    else:
+        allowed = f"one of the {len(labels)} labels used in this competition"
+    _report(
+        log, "unknown_label", column, unknown, row0, series,
+        lambda total, rows, ex: (
+            f"Column '{column}' has {total} value{'s' * (total > 1)} that {'are' if total > 1 else 'is'} "
+            f"not {allowed}, e.g. {', '.join(ex[:3])} ({rows}). Labels are compared as exact text."
+        ),
+    )
+    return codes
+
+
+def to_label_lists(series, column, row0, log, allow_empty: bool) -> list[list[str]]:
+    """Space-separated labels per row (for ranking metrics)."""
+    values = text(series)
+    if not allow_empty:
+        _report(log, "empty_value", column, values == "", row0, series, _empty_text(column))
+    return [v.split() for v in values]

@@ -1,0 +1,1 @@
+SCORER_VERSION = "1.0.0"

@@ -1,0 +1,101 @@
+"""The command line, run as a learner would: a subprocess."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import scoring
+
+ROOT = Path(__file__).resolve().parents[2]
+SOLUTION = "id,target,Usage\na,0,Public\nb,1,Private\nc,0,Public\nd,1,Private\n"
+GOOD = "id,target\nd,0.8\nc,0.3\nb,0.6\na,0.1\n"
+BAD = "id,target\na,x\nb,0.5\nb,0.5\n"
+
+
+def run(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "scoring", *args], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "sol.csv").write_text(SOLUTION)
+    (tmp_path / "good.csv").write_text(GOOD)
+    (tmp_path / "bad.csv").write_text(BAD)
+    return tmp_path
+
+
+def _args(files, sub, metric="log_loss", *extra):
+    return ["--solution", str(files / "sol.csv"), "--submission", str(files / sub), "--metric", metric, *extra]
+
+
+def test_score_prints_the_same_numbers_as_the_library(files):
+    out = run("score", *_args(files, "good.csv"))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    expected = scoring.score_submission(files / "sol.csv", files / "good.csv", "log_loss").to_dict()
+    assert data == expected
+    assert out.stderr == ""
+
+
+def test_invalid_submission_exits_2_with_problems(files):
+    out = run("score", *_args(files, "bad.csv"))
+    assert out.returncode == 2
+    problems = json.loads(out.stdout)["problems"]
+    assert {p["code"] for p in problems} == {"not_a_number", "duplicate_ids", "missing_ids"}
+    assert all(set(p) == {"code", "message", "row", "column"} for p in problems)
+
+
+def test_validate(files):
+    ok = run("validate", *_args(files, "good.csv"))
+    assert ok.returncode == 0 and json.loads(ok.stdout) == {"valid": True, "problems": []}
+    bad = run("validate", *_args(files, "bad.csv"))
+    assert bad.returncode == 2 and json.loads(bad.stdout)["valid"] is False
+
+
+@pytest.mark.parametrize("args", [
+    ["score", "--solution", "/nonexistent.csv", "--submission", "x.csv", "--metric", "auc"],
+    ["score", "--metric", "auc"],
+    ["bogus"],
+])
+def test_usage_and_solution_errors_exit_1_without_traceback(args):
+    out = run(*args)
+    assert out.returncode == 1
+    assert out.stdout == ""
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_metric_and_bad_param_exit_1(files):
+    for extra in (["--param", "k=1"], ["--param", "oops"]):
+        out = run("score", *_args(files, "good.csv", "log_loss", *extra))
+        assert out.returncode == 1 and "Traceback" not in out.stderr
+    out = run("score", *_args(files, "good.csv", "nope"))
+    assert out.returncode == 1 and "valid metrics" in out.stderr
+
+
+def test_bad_solution_exits_1(files):
+    (files / "sol.csv").write_text("id,target\na,0\na,1\n")
+    out = run("score", *_args(files, "good.csv"))
+    assert out.returncode == 1 and "duplicate" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_params_and_id_column(files):
+    (files / "rank.csv").write_text("target,key\na b,1\nc,2\n")
+    (files / "rank_sub.csv").write_text("key,target\n2,c\n1,b a\n")
+    out = run("score", "--solution", str(files / "rank.csv"), "--submission", str(files / "rank_sub.csv"),
+              "--metric", "map_at_k", "--param", "k=1", "--id-column", "key")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["overall"] == pytest.approx(1.0)
+
+
+def test_metrics_table_and_json():
+    table = run("metrics")
+    assert table.returncode == 0 and "rmse" in table.stdout and "map_at_k" in table.stdout
+    listed = json.loads(run("metrics", "--json").stdout)
+    assert {m["name"] for m in listed} == set(scoring.METRICS)
+    assert all({"name", "description", "kind", "greater_is_better", "params", "columns"} <= set(m) for m in listed)
