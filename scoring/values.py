@@ -30,9 +30,10 @@ def _empty_text(column):
 
 
 def _not_number_text(column, what="finite numbers"):
+    # `what` is plural ("finite numbers"); one bad value reads "is not a finite number".
     return lambda total, rows, ex: (
-        f"Column '{column}' has {total} value{'s' * (total > 1)} that {'are' if total > 1 else 'is'} "
-        f"not {what}, e.g. {', '.join(ex[:3])} ({rows})."
+        f"Column '{column}' has {total} value{'s' * (total > 1)} that "
+        f"{f'are not {what}' if total > 1 else f'is not a {what[:-1]}'}, e.g. {', '.join(ex[:3])} ({rows})."
     )
 
 
