@@ -7,12 +7,12 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import access, solutions
 from .errors import Conflict, DomainError, Forbidden, NotFound
-from .models import Competition, CompetitionFile, Solution, TeamMember, User, utcnow
+from .models import Competition, CompetitionFile, Solution, Team, TeamMember, User, utcnow
 from .spec import CompetitionSpec
 from .storage import Storage
 
@@ -34,6 +34,14 @@ def listed_competitions(session: Session, viewer: User | None, now: datetime) ->
     joined = _joined_ids(session, viewer)
     return [c for c in rows
             if access.is_listed(c, now) or access.is_manager(c, viewer) or c.id in joined]
+
+
+def team_counts(session: Session, competitions: list[Competition]) -> dict[int, int]:
+    """Teams per competition, in one grouped query."""
+    ids = [c.id for c in competitions]
+    rows = session.execute(select(Team.competition_id, func.count(Team.id))
+                           .where(Team.competition_id.in_(ids)).group_by(Team.competition_id))
+    return {cid: n for cid, n in rows}
 
 
 def _joined_ids(session: Session, viewer: User | None) -> set[int]:

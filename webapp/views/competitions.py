@@ -46,8 +46,10 @@ def _context(competition, team, manager, tab: str, **extra) -> dict:
 @bp.route("/")
 def index():
     now = clock.now()
-    rows = hosting.listed_competitions(get_session(), _user(), now)
-    return render_template("competitions/index.html", competitions=rows, now=now)
+    session = get_session()
+    rows = hosting.listed_competitions(session, _user(), now)
+    return render_template("competitions/index.html", competitions=rows, now=now,
+                           teams=hosting.team_counts(session, rows))
 
 
 @bp.route("/c/<slug>")
