@@ -6,8 +6,8 @@ from sqlalchemy.orm import Session
 from . import standings
 from .errors import DomainError, NotFound
 from .hosting import require_manager
-from .submitting import get_submission
 from .models import Competition, Submission, Team, User, utcnow
+from .submitting import get_submission
 
 
 def _reason(text: str) -> str:

@@ -10,9 +10,10 @@ import io
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-import scoring
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
+
+import scoring
 
 from . import leaderboard, solutions, standings
 from .errors import DomainError

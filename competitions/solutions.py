@@ -7,9 +7,10 @@ from threading import Lock
 from typing import BinaryIO
 
 import pandas as pd
-import scoring
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+
+import scoring
 
 from .errors import DomainError
 from .models import Competition, Solution

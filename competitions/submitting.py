@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
 
-import scoring
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+
+import scoring
 
 from . import quota, solutions, standings
 from .errors import DomainError, Forbidden, NotFound, QuotaExceeded

@@ -95,6 +95,14 @@ fi
 status=0
 results=()
 
+echo "================ lint: ruff ================"
+if "$BIN/ruff" check .; then
+    results+=("lint: passed")
+else
+    results+=("lint: FAILED (ruff check .)")
+    status=1
+fi
+
 run_pass() {  # run_pass NAME DATABASE_URL PYTEST_ARGS...
     local name=$1 url=$2; shift 2
     echo

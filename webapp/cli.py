@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from competitions import accounts, bundles, demo, hosting, tokens
 from competitions.errors import DomainError
+from competitions.models import Role, User
 
 from .db import get_session
 from .storage import get_storage
@@ -98,9 +101,7 @@ def seed_demo() -> None:
         click.echo(line)
 
 
-def _credentials_path():
-    from pathlib import Path
-
+def _credentials_path() -> Path:
     return Path(current_app.instance_path) / "demo-credentials.txt"
 
 
@@ -153,9 +154,5 @@ def export_competition(slug: str, path: str) -> None:
 
 
 def _first_admin(session):
-    from sqlalchemy import select
-
-    from competitions.models import Role, User
-
     return session.scalar(select(User).where(User.role.in_([Role.ADMIN.value, Role.ORGANIZER.value]))
                           .order_by(User.role, User.id))

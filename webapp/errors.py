@@ -6,9 +6,9 @@ import uuid
 
 from flask import Flask, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from competitions.errors import DomainError
-from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger("holdout")
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pytest
+from lifecycle_support import DURING, TEST_CSV, TRAIN_CSV, metadata, solution_csv
 
 from competitions import hosting, participation, submitting, tokens
 from competitions.db import make_session_factory
 from competitions.spec import parse_spec
 from competitions.storage import LocalStorage
-from lifecycle_support import DURING, TEST_CSV, TRAIN_CSV, metadata, solution_csv
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,6 @@ import io
 import json
 from datetime import datetime, timedelta, timezone
 
-
 UTC = timezone.utc
 START = datetime(2030, 1, 1, 0, 0, tzinfo=UTC)
 DEADLINE = datetime(2030, 2, 1, 0, 0, tzinfo=UTC)

@@ -4,8 +4,19 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 
-from lifecycle_support import (AFTER, DEADLINE, DURING, TEST_CSV, TRAIN_CSV, assert_no_solution, invalid_predictions,
-                               metadata, multipart_competition, predictions, solution_csv)
+from lifecycle_support import (
+    AFTER,
+    DEADLINE,
+    DURING,
+    TEST_CSV,
+    TRAIN_CSV,
+    assert_no_solution,
+    invalid_predictions,
+    metadata,
+    multipart_competition,
+    predictions,
+    solution_csv,
+)
 
 API = "/api/v1"
 

@@ -5,12 +5,20 @@ import zipfile
 from pathlib import Path
 
 import tomli_w
+from lifecycle_support import (
+    DEADLINE,
+    START,
+    TEST_CSV,
+    TRAIN_CSV,
+    metadata,
+    multipart_competition,
+    sha256,
+    solution_csv,
+)
 from sqlalchemy import func, select
 
 from competitions import hosting, solutions
 from competitions.models import Competition, Submission, User
-from lifecycle_support import (DEADLINE, START, TEST_CSV, TRAIN_CSV, metadata, multipart_competition, sha256,
-                               solution_csv)
 
 
 def write_bundle(root: Path, slug: str = "bundled", usage: bool = True) -> Path:

@@ -5,11 +5,11 @@ import io
 from datetime import timedelta
 
 import pytest
+from lifecycle_support import AFTER, BEFORE, DEADLINE, DURING, START, predictions
 
 from competitions import hosting, participation, selection, submitting
 from competitions.errors import Conflict, Forbidden
 from competitions.models import State
-from lifecycle_support import AFTER, BEFORE, DEADLINE, DURING, START, predictions
 
 API = "/api/v1"
 

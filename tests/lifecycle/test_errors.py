@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from lifecycle_support import predictions
 
 SECRET = "very-secret-internal-detail"

@@ -5,11 +5,19 @@ import csv
 import io
 from datetime import timedelta
 
+from lifecycle_support import (
+    AFTER,
+    DURING,
+    TEST_CSV,
+    TRAIN_CSV,
+    assert_no_solution,
+    invalid_predictions,
+    predictions,
+    solution_csv,
+)
 from sqlalchemy import select
 
 from competitions.models import Competition, Submission
-from lifecycle_support import (AFTER, DURING, TEST_CSV, TRAIN_CSV, assert_no_solution, invalid_predictions,
-                               predictions, solution_csv)
 
 
 def new_competition_form(**overrides) -> dict:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-
 from lifecycle_support import AFTER, TEST_CSV, assert_no_solution, predictions, sha256, solution_csv
 
 ROLES = ("anon", "outsider", "member", "other_org", "owner", "admin")

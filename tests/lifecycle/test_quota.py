@@ -6,12 +6,12 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
+from lifecycle_support import UTC, invalid_predictions, predictions
 from sqlalchemy import func, select
 
 from competitions import hosting, submitting
 from competitions.errors import QuotaExceeded
 from competitions.models import QuotaUsage, Submission
-from lifecycle_support import UTC, invalid_predictions, predictions
 
 API = "/api/v1"
 LAST_SECOND = datetime(2030, 1, 10, 23, 59, 59, tzinfo=UTC)

@@ -5,12 +5,12 @@ import io
 from datetime import datetime
 
 import pytest
+from lifecycle_support import UTC, assert_no_solution, predictions, sha256, solution_csv
 from sqlalchemy import select
 
 from competitions import hosting, leaderboard, rescoring, solutions
 from competitions.errors import Forbidden
 from competitions.models import Solution, Submission, SubmissionScore
-from lifecycle_support import UTC, assert_no_solution, predictions, sha256, solution_csv
 
 # Under solution v1 alice is off by 0.1 and bob by 0.5. Solution v2 adds 1 to every target,
 # so alice is then off by 0.9 and bob by 0.5: the public ranks swap.

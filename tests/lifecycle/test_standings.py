@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from lifecycle_support import AFTER, UTC, invalid_predictions, predictions
 
 from competitions import hosting, leaderboard, moderation, selection, submitting
-from lifecycle_support import AFTER, UTC, invalid_predictions, predictions
 
 API = "/api/v1"
 

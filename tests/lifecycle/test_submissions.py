@@ -6,11 +6,11 @@ import io
 import zipfile
 
 import pytest
+from lifecycle_support import predictions
 from sqlalchemy import select
 
 from competitions import hosting, moderation
 from competitions.models import Submission
-from lifecycle_support import predictions
 
 SUBMIT = "/api/v1/competitions/house-prices/submissions"
 

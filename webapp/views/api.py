@@ -6,8 +6,7 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request, send_file
 
-from competitions import (access, hosting, leaderboard, participation, selection, submitting,
-                          tokens)
+from competitions import access, hosting, leaderboard, participation, selection, submitting, tokens
 from competitions.errors import DomainError
 from competitions.scorer import ScoringFailed
 from competitions.spec import parse_spec

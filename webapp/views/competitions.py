@@ -1,8 +1,8 @@
 """Learner-facing pages: browse, join, download, submit, history, leaderboards."""
 from __future__ import annotations
 
-from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, send_file,
-                   session as cookie, url_for)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import session as cookie
 from flask_login import current_user, login_required
 
 from competitions import access, exports, hosting, leaderboard, participation, quota, selection, submitting

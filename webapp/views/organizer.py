@@ -5,9 +5,9 @@ import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 import scoring
-from wtforms.fields.choices import SelectChoice
 from competitions import exports, hosting, moderation, rescoring, solutions, submitting
 from competitions.errors import DomainError
 from competitions.spec import parse_spec
@@ -15,8 +15,15 @@ from competitions.spec import parse_spec
 from .. import clock
 from ..auth import role_required
 from ..db import get_session
-from ..forms import (CompetitionForm, ConfirmSolutionForm, EmptyForm, FilesForm, NewCompetitionForm, ReasonForm,
-                     SolutionForm)
+from ..forms import (
+    CompetitionForm,
+    ConfirmSolutionForm,
+    EmptyForm,
+    FilesForm,
+    NewCompetitionForm,
+    ReasonForm,
+    SolutionForm,
+)
 from ..storage import get_storage
 
 bp = Blueprint("organizer", __name__, url_prefix="/organize")
