@@ -30,9 +30,14 @@ def score_stored(storage: Storage, competition: Competition, solution: Solution,
 
 
 def validate_stored(storage: Storage, competition: Competition, solution: Solution, sha256: str) -> list:
-    parsed = solutions.load_parsed(storage, competition, solution)
     with storage.open(sha256) as handle:
-        return list(scoring.validate_submission(parsed, handle, competition.metric, **_params(competition)))
+        return validate_stream(storage, competition, solution, handle)
+
+
+def validate_stream(storage: Storage, competition: Competition, solution: Solution, stream) -> list:
+    """The learner's problems with a file, which need not be stored."""
+    parsed = solutions.load_parsed(storage, competition, solution)
+    return list(scoring.validate_submission(parsed, stream, competition.metric, **_params(competition)))
 
 
 def _params(competition: Competition) -> dict:

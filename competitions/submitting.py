@@ -19,7 +19,7 @@ from . import quota, solutions, standings
 from .errors import DomainError, Forbidden, NotFound, QuotaExceeded
 from .models import Competition, State, Status, Submission, SubmissionScore, Team, User
 from .participation import require_team
-from .scorer import ScoringFailed, score_stored, validate_stored
+from .scorer import ScoringFailed, score_stored, validate_stored, validate_stream
 from .storage import Storage
 
 MAX_DESCRIPTION = 500
@@ -47,6 +47,7 @@ class Receipt:
 
 def submit(session: Session, storage: Storage, competition: Competition, user: User, file_name: str,
            stream: BinaryIO, description: str, now: datetime) -> Receipt:
+    description, file_name = _description(description), _file_name(file_name)
     team = _ready_team(session, competition, user, now)
     solution = _require_solution(session, competition)
     quota_spent = quota.quota_view(session, competition, team, now).remaining_today <= 0
@@ -55,7 +56,7 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
     session.commit()
     stored = storage.put(stream)
     row = Submission(competition_id=competition.id, team_id=team.id, user_id=user.id, created_at=now,
-                     description=_description(description), file_name=_file_name(file_name),
+                     description=description, file_name=file_name,
                      file_sha256=stored.sha256, file_size=stored.size,
                      is_late=competition.state_at(now) in (State.CLOSED, State.FINALIZED),
                      solution_version=solution.version, scorer_version=scoring.SCORER_VERSION)
@@ -70,8 +71,8 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
         raise InvalidSubmission(row, problems) from None
     except ScoringFailed:
         row.status = Status.ERROR.value
-        row.problems = [{"code": "scorer_error", "message": "The scorer failed on this file; the "
-                         "organizers have been told. It did not use a submission.", "row": None, "column": None}]
+        row.problems = [{"code": "scorer_error", "message": "The scorer failed on this file. The error "
+                         "has been logged for the organizers, and the file did not use a submission.", "row": None, "column": None}]
         session.add(row)
         session.commit()
         raise
@@ -95,8 +96,8 @@ def validate_only(session: Session, storage: Storage, competition: Competition, 
     _ready_team(session, competition, user, now)
     solution = _require_solution(session, competition)
     session.commit()  # as in submit(): hold no lock while reading the file
-    stored = storage.put(stream)
-    return [p.to_dict() for p in validate_stored(storage, competition, solution, stored.sha256)]
+    # A dry run keeps nothing, not even the file.
+    return [p.to_dict() for p in validate_stream(storage, competition, solution, stream)]
 
 
 def _refuse_spent(session: Session, storage: Storage, competition: Competition, solution, team: Team,
