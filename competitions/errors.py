@@ -13,6 +13,10 @@ class DomainError(Exception):
         self.message = message
         self.field = field
 
+    def details(self) -> dict:
+        """Machine-readable extras for API answers, beside the code and message."""
+        return {"field": self.field} if self.field else {}
+
 
 class NotFound(DomainError):
     status = 404
@@ -36,3 +40,6 @@ class QuotaExceeded(DomainError):
     def __init__(self, message: str, *, retry_after: int | None):
         super().__init__(message)
         self.retry_after = retry_after
+
+    def details(self) -> dict:
+        return {"retry_after": self.retry_after}

@@ -38,6 +38,12 @@ class InvalidSubmission(DomainError):
         self.submission = submission
         self.problems = problems
 
+    def details(self) -> dict:
+        extra = {"problems": self.problems}
+        if self.submission is not None and self.submission.id is not None:
+            extra["submission_id"] = self.submission.id
+        return extra
+
 
 @dataclass(frozen=True)
 class Receipt:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, Response, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -36,13 +36,20 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, code: str, message: str, **extra):
+def error_response(status: int, code: str, message: str, retry_after: int | None = None, **extra) -> Response:
     """The one place that shapes an error for either audience."""
     if wants_json():
         body = {"error": code, "message": message, **extra}
-        return jsonify(body), status
-    return render_template("error.html", status=status, message=message,
-                           request_id=g.get("request_id")), status
+        if status == 429:
+            body["retry_after"] = retry_after
+        response = jsonify(body)
+    else:
+        response = make_response(render_template("error.html", status=status, message=message,
+                                                 request_id=g.get("request_id")))
+    response.status_code = status
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _assign_request_id() -> None:
@@ -66,7 +73,7 @@ def _domain_error(exc: DomainError):
     session = g.get("db")
     if session is not None:
         session.rollback()
-    return error_response(exc.status, exc.code, exc.message)
+    return error_response(exc.status, exc.code, exc.message, **exc.details())
 
 
 def _http_error(exc: HTTPException):
@@ -78,11 +85,7 @@ def _http_error(exc: HTTPException):
     custom = exc.description and exc.description != type(exc).description
     message = exc.description if custom else FRIENDLY.get(status, exc.description or "")
     code = (exc.name or "error").lower().replace(" ", "_")
-    response = error_response(status, code, message)
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        response[0].headers["Retry-After"] = str(retry_after)
-    return response
+    return error_response(status, code, message, retry_after=getattr(exc, "retry_after", None))
 
 
 def _unexpected_error(exc: BaseException):

@@ -7,7 +7,7 @@ from functools import wraps
 from flask import Blueprint, g, jsonify, request, send_file
 
 from competitions import access, hosting, leaderboard, participation, selection, submitting, tokens
-from competitions.errors import DomainError
+from competitions.errors import DomainError, NotFound
 from competitions.scorer import ScoringFailed
 from competitions.spec import parse_spec
 
@@ -21,25 +21,6 @@ from .serialize import competition_json, file_json, submission_json
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Bearer tokens, not cookies, authenticate here: there is no session for CSRF to ride.
 csrf.exempt(bp)
-
-
-@bp.errorhandler(DomainError)
-def _domain_error(exc: DomainError):
-    get_session().rollback()
-    extra = {}
-    if exc.field:
-        extra["field"] = exc.field
-    if isinstance(exc, submitting.InvalidSubmission):
-        extra["problems"] = exc.problems
-        if exc.submission is not None and exc.submission.id is not None:
-            extra["submission_id"] = exc.submission.id
-    retry_after = getattr(exc, "retry_after", None)
-    if exc.status == 429:
-        extra["retry_after"] = retry_after
-    response, status = error_response(exc.status, exc.code, exc.message, **extra)
-    if retry_after:
-        response.headers["Retry-After"] = str(retry_after)
-    return response, status
 
 
 @bp.errorhandler(ScoringFailed)
@@ -86,17 +67,14 @@ def _visible(slug: str):
     member = participation.team_of(session, competition, g.api_user) is not None
     if not access.can_view(competition, g.api_user, clock.now(), invite=request.args.get("invite"),
                            is_member=member):
-        return error_response(404, "not_found", f"No competition called {slug!r}.")
+        raise NotFound(f"No competition called {slug!r}.")
     return competition
 
 
 def _with_competition(view):
     @wraps(view)
     def wrapped(slug, *args, **kwargs):
-        competition = _visible(slug)
-        if isinstance(competition, tuple):
-            return competition
-        return view(competition, *args, **kwargs)
+        return view(_visible(slug), *args, **kwargs)
 
     return wrapped
 
