@@ -27,11 +27,11 @@ def current_solution(session: Session, competition: Competition) -> Solution | N
 
 
 def prepare_solution(storage: Storage, competition: Competition, stream: BinaryIO,
-                     public_fraction: float, seed: int) -> tuple[object, bytes | None, dict]:
+                     public_fraction: float, seed: int) -> tuple[scoring.Solution, bytes, dict]:
     """Validate an uploaded solution; add a Usage split if it has none.
 
-    Returns the parsed solution, the bytes to store (None when the upload is
-    stored as sent) and the row counts per split.
+    Returns the parsed solution, the bytes to store (the upload itself, or a
+    CSV with the drawn Usage column) and the row counts per split.
     """
     raw = stream.read()
     parsed = _parse(io.BytesIO(raw), competition)
