@@ -26,7 +26,7 @@ def _top_level_python_names() -> dict[str, Path]:
 
 def test_the_expected_packages_exist():
     names = _top_level_python_names()
-    for package in ("webapp", "competitions", "migrations", "tests"):
+    for package in ("webapp", "competitions", "scoring", "holdout_client", "migrations", "tests"):
         assert package in names, f"{package}/ is missing from the repository root"
 
 
@@ -68,6 +68,8 @@ LAYER_RULES = {
                 or m.startswith("flask_")),
     "competitions": ("competitions/ never imports Flask or the web layer",
                      lambda m: m in {"flask", "werkzeug", "webapp"} or m.startswith("flask_")),
+    "holdout_client": ("holdout_client/ talks HTTP with the standard library and uses only scoring/ besides",
+                       lambda m: m not in sys.stdlib_module_names and m not in {"scoring", "holdout_client"}),
 }
 
 

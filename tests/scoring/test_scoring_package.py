@@ -1,4 +1,4 @@
-"""The scorer installs on its own, so learners can score offline with the server's code."""
+"""Scorer and learner client install without the platform: learners score offline with the server's code."""
 from __future__ import annotations
 
 import shutil
@@ -12,7 +12,7 @@ import scoring
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_wheel_holds_only_the_scorer_and_its_command(tmp_path):
+def test_the_wheel_holds_only_the_scorer_the_client_and_their_commands(tmp_path):
     # Build from a copy: setuptools writes build/ and *.egg-info beside the sources.
     source = tmp_path / "src"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
@@ -26,7 +26,10 @@ def test_the_wheel_holds_only_the_scorer_and_its_command(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-        assert "holdout-score = scoring.cli:main" in archive.read(entry_points).decode()
+        scripts = archive.read(entry_points).decode()
+        assert "holdout-score = scoring.cli:main" in scripts
+        assert "holdout = holdout_client.cli:main" in scripts
     packages = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
-    assert packages == {"scoring"}  # never the platform, never its database or web code
+    assert packages == {"scoring", "holdout_client"}  # never the platform, never its database or web code
     assert "scoring/metrics/registry.py" in names
+    assert "holdout_client/__main__.py" in names

@@ -1,0 +1,122 @@
+"""`holdout` argument parsing and the one place that turns failures into exit codes.
+
+Exit codes: 0 ok, 2 invalid submission (HTTP 422, or validate found problems), 1 anything else,
+always with a one-line message on stderr and never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__, commands, config, render
+from .errors import EXIT_ERROR, EXIT_INVALID, ApiError, ClientError
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse would exit 2, which here means "invalid submission"
+        raise _UsageError(f"{message} (see: {self.prog} --help)")
+
+
+def _common() -> argparse.ArgumentParser:
+    # SUPPRESS defaults, so an option given before the subcommand is not reset by the subparser.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--server", default=argparse.SUPPRESS, help=f"server URL (or {config.SERVER_ENV})")
+    common.add_argument("--token", default=argparse.SUPPRESS, help=f"API token (or {config.TOKEN_ENV})")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print the server's raw JSON answer")
+    return common
+
+
+def parser() -> argparse.ArgumentParser:
+    common = _common()
+    top = _Parser(prog="holdout", parents=[common], description="Take part in Holdout competitions from the shell.")
+    top.add_argument("--version", action="version", version=f"holdout-client {__version__}")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    def add(name, text, func):
+        p = sub.add_parser(name, help=text, description=text, parents=[common])
+        p.set_defaults(func=func)
+        return p
+
+    p = add("login", "check an API token and save it with the server URL", commands.login)
+    p.add_argument("--token-stdin", action="store_true", help="read the token from stdin instead of a prompt")
+    add("competitions", "list the competitions you can see", commands.competitions)
+    add("files", "list a competition's data files", commands.files).add_argument("slug")
+    p = add("download", "download every data file and check its sha256", commands.download)
+    p.add_argument("slug")
+    p.add_argument("--dir", help="target folder (default: ./SLUG)")
+    p = add("join", "join a competition (accepting its rules)", commands.join)
+    p.add_argument("slug")
+    p.add_argument("--invite", help="invite token of an unlisted competition")
+    p = add("validate", "check a file on the server without scoring it", commands.validate)
+    p.add_argument("slug")
+    p.add_argument("file")
+    p = add("submit", "submit predictions and show the public score", commands.submit)
+    p.add_argument("slug")
+    p.add_argument("file")
+    p.add_argument("-m", "--message", help="description of this submission")
+    add("submissions", "list your team's submissions", commands.submissions).add_argument("slug")
+    p = add("select", "choose final submissions for the private leaderboard", commands.select)
+    p.add_argument("slug")
+    p.add_argument("ids", nargs="*", type=int, metavar="ID")
+    p.add_argument("--clear", action="store_true", help="go back to the automatic choice")
+    p = add("leaderboard", "show the leaderboard", commands.leaderboard)
+    p.add_argument("slug")
+    p.add_argument("--private", action="store_true", help="the private board (after finalize)")
+    p = sub.add_parser("offline", help="score or validate offline with the server's scorer (python -m scoring)",
+                       add_help=False)
+    p.add_argument("scoring_args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=commands.offline)
+    return top
+
+
+def _api_error(exc: ApiError, as_json: bool) -> int:
+    body = exc.body
+    if as_json:
+        render.print_json(body)
+    message = str(exc)
+    if exc.status == 422 and "problems" in body:
+        render.err(f"error: {message}")
+        for p in body["problems"]:
+            render.err(render.problem(p))
+        return EXIT_INVALID
+    if exc.status == 429 and body.get("retry_after") is not None:
+        message += f" Try again in {render.duration(body['retry_after'])}."
+    elif exc.status == 401:
+        message += " (run `holdout login --server URL` with a current token)"
+    if body.get("field"):
+        message += f" [field: {body['field']}]"
+    render.err(f"error: {message}")
+    return EXIT_ERROR
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    as_json = False
+    try:
+        args = parser().parse_args(argv)
+        if args.command == "offline":
+            return args.func(args, None)
+        as_json = getattr(args, "json", False)
+        args.json = as_json
+        args.token = getattr(args, "token", None)
+        settings = config.resolve(getattr(args, "server", None), args.token)
+        return args.func(args, settings)
+    except ApiError as exc:
+        return _api_error(exc, as_json)
+    except SystemExit as exit_:  # --help, --version
+        return exit_.code if isinstance(exit_.code, int) else 0
+    except KeyboardInterrupt:
+        render.err("error: interrupted")
+        return EXIT_ERROR
+    except (ClientError, _UsageError) as exc:
+        render.err(f"error: {' '.join(str(exc).split())}")
+        return EXIT_ERROR
+    except BaseException as exc:  # noqa: BLE001 - the contract is "never a traceback"
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        render.err(f"error: {type(exc).__name__}: {message}")
+        return EXIT_ERROR

@@ -1,0 +1,188 @@
+"""One function per subcommand: (args, settings) -> exit code. HTTP errors propagate to cli.main."""
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path, PurePosixPath
+
+from . import config, render
+from .api import Api, quote
+from .errors import EXIT_INVALID, EXIT_OK, ApiError, ClientError
+from .render import out
+
+
+def _api(settings: config.Settings, *, token_required: bool = False) -> Api:
+    if not settings.server:
+        raise ClientError(f"no server configured: pass --server URL, set {config.SERVER_ENV}, "
+                          "or run `holdout login --server URL`")
+    if token_required and not settings.token:
+        raise ClientError(f"this needs an API token: run `holdout login`, set {config.TOKEN_ENV} or pass --token")
+    return Api(settings.server, settings.token)
+
+
+def _comp(slug: str) -> str:
+    return f"/competitions/{quote(slug)}"
+
+
+def login(args, settings) -> int:
+    if not settings.server:
+        raise ClientError(f"which server? pass --server URL (or set {config.SERVER_ENV})")
+    if args.token:
+        token = args.token
+    elif args.token_stdin:
+        token = sys.stdin.readline()
+    else:
+        token = getpass.getpass("API token (from your profile page): ")
+    token = token.strip()
+    if not token:
+        raise ClientError("no token given")
+    try:
+        # Any authenticated request checks the token; the listing is cheap and open to every learner.
+        Api(settings.server, token).call("GET", "/competitions")
+    except ApiError as exc:
+        if exc.status == 401:
+            raise ClientError(f"{settings.server} refused the token: {exc}") from None
+        raise
+    path = config.save(settings.server, token)
+    if args.json:
+        render.print_json({"server": settings.server, "config": str(path)})
+    else:
+        out(f"Logged in to {settings.server}; token saved in {path}")
+    return EXIT_OK
+
+
+def competitions(args, settings) -> int:
+    rows = _api(settings).call("GET", "/competitions")
+    if args.json:
+        render.print_json(rows)
+        return EXIT_OK
+    render.table(["slug", "title", "metric", "state", "deadline"],
+                 [[c["slug"], c["title"], c["metric"], c["state"], render.when(c.get("deadline"))] for c in rows],
+                 empty="No competitions to show.")
+    return EXIT_OK
+
+
+def files(args, settings) -> int:
+    rows = _api(settings).call("GET", _comp(args.slug) + "/files")
+    if args.json:
+        render.print_json(rows)
+        return EXIT_OK
+    render.table(["name", "size", "sha256"], [[f["name"], render.size(f["size"]), f["sha256"]] for f in rows],
+                 empty="This competition has no files.")
+    return EXIT_OK
+
+
+def _safe_name(name: str) -> str:
+    # The server names its files, but a file name must never climb out of --dir.
+    base = PurePosixPath(name.replace("\\", "/")).name
+    if base in ("", ".", "..") or base != name:
+        raise ClientError(f"refusing to save a file with the unsafe name {name!r}")
+    return base
+
+
+def download(args, settings) -> int:
+    api = _api(settings)
+    listing = api.call("GET", _comp(args.slug) + "/files")
+    target_dir = Path(args.dir) if args.dir else Path(args.slug)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for f in listing:
+        target = target_dir / _safe_name(f["name"])
+        got = api.download(_comp(args.slug) + "/files/" + quote(f["name"]), target)
+        if got != f["sha256"]:
+            target.unlink(missing_ok=True)
+            raise ClientError(f"{f['name']}: sha256 mismatch (expected {f['sha256']}, got {got}); "
+                              "the damaged file was removed, try again")
+        if not args.json:
+            out(f"{target}  {render.size(f['size'])}  sha256 ok")
+    if args.json:
+        render.print_json(listing)
+    elif not listing:
+        out("This competition has no files.")
+    return EXIT_OK
+
+
+def join(args, settings) -> int:
+    query = {"invite": args.invite} if args.invite else None
+    body = _api(settings, token_required=True).call("POST", _comp(args.slug) + "/join", query=query)
+    if args.json:
+        render.print_json(body)
+    else:
+        out(f"Joined {args.slug} as team {body.get('team')}. Joining accepts the competition's rules.")
+    return EXIT_OK
+
+
+def validate(args, settings) -> int:
+    body = _api(settings, token_required=True).upload(_comp(args.slug) + "/validate", args.file, {})
+    if args.json:
+        render.print_json(body)
+    elif body.get("valid"):
+        out(f"{args.file} passes every check (nothing scored, no submission used).")
+    else:
+        problems = body.get("problems") or []
+        render.err(f"error: {args.file} has {len(problems)} problem(s):")
+        for p in problems:
+            render.err(render.problem(p))
+    return EXIT_OK if body.get("valid") else EXIT_INVALID
+
+
+def submit(args, settings) -> int:
+    body = _api(settings, token_required=True).upload(_comp(args.slug) + "/submissions", args.file,
+                                                       {"description": args.message or ""})
+    if args.json:
+        render.print_json(body)
+        return EXIT_OK
+    out(f"Submission {body.get('id')}: {body.get('status')}")
+    out(f"Public score: {render.score(body.get('public_score'), body.get('public_ci'))}")
+    if body.get("remaining_today") is not None:
+        out(f"Submissions left today: {body['remaining_today']} (the count resets at {render.when(body.get('resets_at'))})")
+    return EXIT_OK
+
+
+def submissions(args, settings) -> int:
+    rows = _api(settings, token_required=True).call("GET", _comp(args.slug) + "/submissions")
+    if args.json:
+        render.print_json(rows)
+        return EXIT_OK
+    private = any("private_score" in s for s in rows)
+    headers = ["id", "created", "status", "public", "95% interval"] + (["private"] if private else [])
+    render.table(headers + ["selected", "description"], [
+        [s["id"], render.when(s.get("created_at")), s.get("status") + (" (late)" if s.get("late") else ""),
+         render.number(s.get("public_score")), render.interval(s.get("public_ci"))]
+        + ([render.number(s.get("private_score"))] if private else [])
+        + ["yes" if s.get("selected") else "", s.get("description") or ""]
+        for s in rows], empty="No submissions yet.")
+    return EXIT_OK
+
+
+def select(args, settings) -> int:
+    if args.clear == bool(args.ids):
+        raise ClientError("give submission ids to select, or --clear (not both)")
+    body = _api(settings, token_required=True).call(
+        "PUT", _comp(args.slug) + "/selection", body={"submission_ids": [] if args.clear else args.ids})
+    if args.json:
+        render.print_json(body)
+    elif body.get("selected"):
+        out("Selected for the private leaderboard: " + ", ".join(str(i) for i in body["selected"]))
+    else:
+        out("Selection cleared: your best public scores count automatically.")
+    return EXIT_OK
+
+
+def leaderboard(args, settings) -> int:
+    body = _api(settings).call("GET", _comp(args.slug) + "/leaderboard",
+                               query={"board": "private" if args.private else "public"})
+    if args.json:
+        render.print_json(body)
+        return EXIT_OK
+    render.table(["rank", "team", "score", "95% interval", "entries", "last"], [
+        [e.get("rank"), e.get("team"), render.number(e.get("score")), render.interval(e.get("ci")),
+         e.get("entries"), render.when(e.get("last_submission_at"))] for e in body.get("entries", [])],
+        empty="No scored submissions yet.")
+    return EXIT_OK
+
+
+def offline(args, settings) -> int:
+    # Imported here: the scorer pulls in pandas, which the online commands never need.
+    from scoring.cli import main as scoring_main
+
+    return scoring_main(args.scoring_args)

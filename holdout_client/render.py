@@ -1,0 +1,85 @@
+"""Text for people: tables, scores with intervals, problems, durations."""
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+
+
+def out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+
+
+def err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+
+
+def print_json(data) -> None:
+    out(json.dumps(data, indent=2))
+
+
+def table(headers: list[str], rows: list[list], empty: str = "(none)") -> None:
+    if not rows:
+        out(empty)
+        return
+    cells = [[str(c) for c in headers]] + [["-" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for r in cells:
+        out("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def when(value: str | None) -> str:
+    """ISO 8601 from the server as 'YYYY-MM-DD HH:MM UTC'; naive times are UTC on this server."""
+    if not value:
+        return "-"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def number(value) -> str:
+    return "-" if value is None else f"{value:.6g}"
+
+
+def interval(ci) -> str:
+    return "-" if not ci else f"[{number(ci[0])}, {number(ci[1])}]"
+
+
+def score(value, ci) -> str:
+    if value is None:
+        return "-"
+    return number(value) + (f" (95% interval {number(ci[0])} to {number(ci[1])})" if ci else "")
+
+
+def duration(seconds) -> str:
+    seconds = max(0, int(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes = rest // 60
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m" if minutes else f"{seconds}s"
+
+
+def size(n) -> str:
+    if n is None:
+        return "-"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def problem(p: dict) -> str:
+    """'  row 15, column target [not_numeric]: message' (row and column only when known)."""
+    where = []
+    if p.get("row") is not None:
+        where.append(f"row {p['row']}")
+    if p.get("column") is not None:
+        where.append(f"column {p['column']}")
+    place = (", ".join(where) + " ") if where else ""
+    return f"  {place}[{p.get('code', '?')}]: {p.get('message', '')}"
