@@ -7,13 +7,10 @@ Without it: CI fails, a local run skips these tests with a loud reason.
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 CHROMIUM = Path(os.environ.get("HOLDOUT_CHROMIUM", "/usr/bin/chromium"))
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -36,34 +33,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
             item.add_marker(pytest.mark.browser)
-
-
-@dataclass
-class LiveServer:
-    url: str
-    app: object
-
-    def __call__(self, path: str = "/") -> str:
-        return self.url + path
-
-
-@pytest.fixture
-def live_server(db_url: str, engine, tmp_path: Path) -> Iterator[LiveServer]:
-    """The app, CSRF on, served by werkzeug on 127.0.0.1:<free port> in a background thread."""
-    from webapp import create_app
-
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret",
-                      "DATA_DIR": str(tmp_path / "data"), "WTF_CSRF_ENABLED": True})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.extensions["holdout.engine"].dispose()
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +75,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 @pytest.fixture
-def page(browser, live_server: LiveServer):
+def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
     context.add_init_script(_CSP_LISTENER)

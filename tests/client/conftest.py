@@ -5,15 +5,11 @@ The live server uses the real clock, so every competition here started yesterday
 from __future__ import annotations
 
 import io
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from client_support import SOLUTION_CSV, TEST_CSV, TRAIN_CSV
-from werkzeug.serving import make_server
 
 from competitions import hosting, tokens
 from competitions.db import make_session_factory
@@ -22,45 +18,11 @@ from competitions.storage import LocalStorage
 
 
 @pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    from argon2 import PasswordHasher
-
-    from competitions import accounts
-
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-
-
-@pytest.fixture(autouse=True)
 def _client_env(monkeypatch, tmp_path):
     """No developer settings leak in; the config file lives in tmp_path."""
     monkeypatch.delenv("HOLDOUT_SERVER", raising=False)
     monkeypatch.delenv("HOLDOUT_TOKEN", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-
-
-@dataclass
-class LiveServer:
-    url: str
-    data_dir: Path
-
-
-@pytest.fixture
-def live_server(db_url: str, engine, tmp_path: Path) -> Iterator[LiveServer]:
-    """The app served by werkzeug on 127.0.0.1:<free port> in a background thread."""
-    from webapp import create_app
-
-    data_dir = tmp_path / "data"
-    app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "DATA_DIR": str(data_dir)})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="client-live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", data_dir=data_dir)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.extensions["holdout.engine"].dispose()
 
 
 @pytest.fixture

@@ -14,16 +14,6 @@ from competitions.spec import parse_spec
 from competitions.storage import LocalStorage
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashes(monkeypatch):
-    """Argon2 at its lightest: these tests make many users, and hash strength is not what they test."""
-    from argon2 import PasswordHasher
-
-    from competitions import accounts
-
-    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-
-
 class FrozenClock:
     def __init__(self, now: datetime):
         self.now = now
