@@ -302,13 +302,21 @@ class LiveServer:
 @pytest.fixture
 def live_server(db_url: str, engine: Engine, tmp_path: Path) -> Iterator[LiveServer]:
     """The app, CSRF on, served by werkzeug on 127.0.0.1:<free port> in a background thread."""
+    import logging
     import threading
 
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
+    class QuietHandler(WSGIRequestHandler):
+        def log_request(self, *args, **kwargs) -> None:
+            pass
+
+    # Without a handler of its own, werkzeug binds a StreamHandler to whatever sys.stderr
+    # is at its first message: a test's capture stream, closed by the next test.
+    logging.getLogger("werkzeug").addHandler(logging.NullHandler())
     data_dir = tmp_path / "data"
     app = _make_app(db_url, data_dir, WTF_CSRF_ENABLED=True, TESTING=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
