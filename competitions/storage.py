@@ -2,12 +2,11 @@
 
 Files are named by their sha256, so identical uploads are stored once and a
 file's name never reveals what it holds. An object store can implement the
-same four methods later.
+same three methods later.
 """
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ class Storage(Protocol):
     def put(self, stream: BinaryIO) -> StoredFile: ...
     def open(self, sha256: str) -> BinaryIO: ...
     def exists(self, sha256: str) -> bool: ...
-    def local_path(self, sha256: str) -> Path: ...
 
 
 class LocalStorage:
@@ -58,14 +56,8 @@ class LocalStorage:
             raise
         return StoredFile(digest.hexdigest(), size)
 
-    def put_bytes(self, data: bytes) -> StoredFile:
-        return self.put(io.BytesIO(data))
-
     def open(self, sha256: str) -> BinaryIO:
         return self._path(sha256).open("rb")
 
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).exists()
-
-    def local_path(self, sha256: str) -> Path:
-        return self._path(sha256)

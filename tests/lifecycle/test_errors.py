@@ -16,7 +16,7 @@ def _page(response) -> str:
 def test_not_found_and_forbidden_pages(app, client, people, login, bearer):
     missing = client.get("/c/no-such-thing")
     assert missing.status_code == 404 and missing.mimetype == "text/html"
-    assert "There is nothing at this address." in _page(missing)
+    assert "No competition called &#39;no-such-thing&#39;." in _page(missing)
     api_missing = client.get("/api/v1/competitions/no-such-thing")
     assert api_missing.status_code == 404 and api_missing.is_json
     assert set(api_missing.get_json()) == {"error", "message"} and api_missing.get_json()["error"] == "not_found"
@@ -103,3 +103,11 @@ def test_security_headers_everywhere(client, path):
     assert response.status_code in (200, 404)
     assert_security_headers(response)
     assert response.headers.get("X-Request-ID")
+
+
+def test_a_draft_looks_exactly_like_a_missing_competition(client, people, make_competition, clock):
+    make_competition(people.org, slug="secret-draft", start="2030-06-01T00:00Z", deadline="2030-07-01T00:00Z")
+    draft = client.get("/c/secret-draft")
+    missing = client.get("/c/secret-draft-x")
+    assert draft.status_code == missing.status_code == 404
+    assert "No competition called &#39;secret-draft&#39;." in _page(draft)

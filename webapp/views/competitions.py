@@ -6,7 +6,7 @@ from flask import session as cookie
 from flask_login import current_user, login_required
 
 from competitions import access, exports, hosting, leaderboard, participation, quota, selection, submitting
-from competitions.errors import DomainError, QuotaExceeded
+from competitions.errors import DomainError, NotFound, QuotaExceeded
 from competitions.scorer import ScoringFailed
 
 from .. import clock
@@ -24,17 +24,15 @@ def _user():
 def load_visible(slug: str):
     """The competition, its viewer's team and whether they manage it; 404 if they may not see it."""
     session = get_session()
-    try:
-        competition = hosting.get_competition(session, slug)
-    except DomainError:
-        abort(404)
+    competition = hosting.get_competition(session, slug)  # NotFound -> 404 via webapp.errors
     invite = request.args.get("invite")
     if invite:
         cookie[f"invite:{competition.slug}"] = invite  # remembered so the join form works
     invite = invite or cookie.get(f"invite:{competition.slug}")
     team = participation.team_of(session, competition, _user())
     if not access.can_view(competition, _user(), clock.now(), invite=invite, is_member=team is not None):
-        abort(404)
+        # The same answer as for a slug that does not exist: drafts must not reveal themselves.
+        raise NotFound(f"No competition called {slug!r}.")
     return competition, team, access.is_manager(competition, _user()), invite
 
 
@@ -83,10 +81,7 @@ def data(slug):
 @bp.route("/c/<slug>/files/<name>")
 def download(slug, name):
     competition, _, _, _ = load_visible(slug)
-    try:
-        row = hosting.get_file(get_session(), competition, name)
-    except DomainError:
-        abort(404)
+    row = hosting.get_file(get_session(), competition, name)
     return send_stored(row.sha256, row.name)
 
 
@@ -96,18 +91,16 @@ def send_stored(sha256: str, name: str):
     return send_file(get_storage().open(sha256), download_name=name, as_attachment=True, mimetype=mimetype)
 
 
-def _board_or_403(competition, manager: bool, which: str):
-    try:
-        return leaderboard.board(get_session(), competition, which, force=manager and which == "private")
-    except DomainError as exc:
-        abort(403, exc.message)
+def _board(competition, manager: bool, which: str):
+    # Organizers preview the private board; for others it raises Forbidden until finalize.
+    return leaderboard.board(get_session(), competition, which, force=manager and which == "private")
 
 
 @bp.route("/c/<slug>/leaderboard")
 def board(slug):
     competition, team, manager, _ = load_visible(slug)
     which = "private" if request.args.get("board") == "private" else "public"
-    entries = _board_or_403(competition, manager, which)
+    entries = _board(competition, manager, which)
     return render_template("competitions/leaderboard.html", entries=entries, board=which,
                            **_context(competition, team, manager, "leaderboard"))
 
@@ -116,7 +109,7 @@ def board(slug):
 def board_csv(slug):
     competition, _, manager, _ = load_visible(slug)
     which = "private" if request.args.get("board") == "private" else "public"
-    entries = _board_or_403(competition, manager, which)
+    entries = _board(competition, manager, which)
     return Response(exports.leaderboard_csv(entries, private=which == "private"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{competition.slug}-{which}-leaderboard.csv"'})
 
@@ -193,10 +186,7 @@ def select(slug):
 @login_required
 def submission_file(slug, submission_id):
     competition, team, manager, _ = load_visible(slug)
-    try:
-        row = submitting.get_submission(get_session(), competition, submission_id)
-    except DomainError:
-        abort(404)
+    row = submitting.get_submission(get_session(), competition, submission_id)
     if not manager and (team is None or row.team_id != team.id):
         abort(404)
     return send_stored(row.file_sha256, row.file_name)

@@ -54,15 +54,9 @@ def _show_error(form, exc: DomainError) -> None:
 
 
 def _managed(slug: str):
-    session = get_session()
-    try:
-        competition = hosting.get_competition(session, slug)
-    except DomainError:
-        abort(404)
-    try:
-        hosting.require_manager(competition, current_user)
-    except DomainError:
-        abort(403)
+    # NotFound and Forbidden become 404 and 403 pages in webapp.errors.
+    competition = hosting.get_competition(get_session(), slug)
+    hosting.require_manager(competition, current_user)
     return competition
 
 
