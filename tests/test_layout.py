@@ -66,8 +66,8 @@ LAYER_RULES = {
     "scoring": ("scoring/ is pure: no web framework, no database, no upper layers",
                 lambda m: m in {"flask", "werkzeug", "sqlalchemy", "alembic", "competitions", "webapp"}
                 or m.startswith("flask_")),
-    "competitions": ("competitions/ never imports Flask or the web layer",
-                     lambda m: m in {"flask", "werkzeug", "webapp"} or m.startswith("flask_")),
+    "competitions": ("competitions/ never imports Flask, the web layer or scikit-learn",
+                     lambda m: m in {"flask", "werkzeug", "webapp", "sklearn"} or m.startswith("flask_")),
     "holdout_client": ("holdout_client/ talks HTTP with the standard library and uses only scoring/ besides",
                        lambda m: m not in sys.stdlib_module_names and m not in {"scoring", "holdout_client"}),
 }
@@ -80,3 +80,17 @@ def test_layer_import_rules(package):
         # Nothing to check yet: vacuously true, and not a skip (skips fail the PostgreSQL pass).
         return
     assert _violations(package, forbidden) == [], why
+
+
+def test_only_the_demo_imports_scikit_learn_in_the_web_layer():
+    """`import webapp` stays light: scikit-learn is for the demo seed command alone."""
+    problems = [p for p in _violations("webapp", lambda m: m == "sklearn") if not p.startswith("webapp/demo")]
+    assert problems == [], "move training code into webapp/demo.py and import it inside the command"
+
+
+def test_importing_webapp_does_not_load_scikit_learn():
+    import subprocess
+
+    code = "import sys, webapp; print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

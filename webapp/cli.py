@@ -9,10 +9,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from competitions import accounts, bundles, demo, hosting, tokens
+from competitions import accounts, bundles, catalog, tokens
 from competitions.errors import DomainError
 from competitions.models import Role, User
 
+from . import clock
 from .db import get_session
 from .storage import get_storage
 
@@ -90,7 +91,10 @@ def seed_demo() -> None:
     """Create the demo competitions and accounts; safe to run again."""
     if current_app.config["HOLDOUT_ENV"] == "production":
         _fail("The demo has fixed accounts and is never seeded in production.")
-    report = demo.seed(get_session(), get_storage())
+    # Imported here: the demo trains scikit-learn models, which no other command needs.
+    from . import demo
+
+    report = demo.seed(get_session(), get_storage(), clock.now())
     if report.created:
         click.echo("Seeded demo competitions: " + ", ".join(report.created))
     else:
@@ -146,7 +150,7 @@ def import_competition(path: str, owner: str | None) -> None:
 def export_competition(slug: str, path: str) -> None:
     session = get_session()
     try:
-        competition = hosting.get_competition(session, slug)
+        competition = catalog.get_competition(session, slug)
         written = bundles.export_bundle(session, get_storage(), competition, path)
     except DomainError as exc:
         _fail(exc.message)

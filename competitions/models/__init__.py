@@ -1,6 +1,6 @@
 """All tables; Alembic's env.py uses Base.metadata as its target."""
 from .base import Base, UTCDateTime, utcnow
-from .hosting import Competition, CompetitionFile, Solution, State, Visibility
+from .competition import Competition, CompetitionFile, Solution, State, Visibility
 from .submissions import QuotaUsage, Status, Submission, SubmissionScore
 from .teams import Team, TeamMember
 from .users import ApiToken, Role, User

@@ -98,7 +98,7 @@ def test_organizer_finalize_asks_for_confirmation(page, make_user, tmp_path, eng
     _host(page, tmp_path)
     # Move the deadline into the past so finalizing is allowed.
     with make_session_factory(engine)() as s:
-        from competitions.hosting import get_competition
+        from competitions.catalog import get_competition
 
         c = get_competition(s, "parity")
         c.deadline_at = utcnow() - timedelta(minutes=1)

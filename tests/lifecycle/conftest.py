@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from lifecycle_support import DURING, TEST_CSV, TRAIN_CSV, metadata, solution_csv
 
-from competitions import hosting, participation, submitting, tokens
+from competitions import catalog, hosting, participation, submitting, tokens
 from competitions.db import make_session_factory
 from competitions.spec import parse_spec
 from competitions.storage import LocalStorage
@@ -92,7 +92,7 @@ def make_competition(sessions, storage):
 def join(sessions):
     def _join(competition, user, now: datetime = DURING):
         with sessions() as s:
-            c = hosting.get_competition(s, competition.slug)
+            c = catalog.get_competition(s, competition.slug)
             team = participation.join(s, c, s.merge(user), now)
             s.commit()
             return team
@@ -105,7 +105,7 @@ def submit(sessions, storage):
     """submit(competition, user, data, now, description) -> Submission (domain level, committed)."""
     def _submit(competition, user, data: bytes, now: datetime = DURING, description: str = ""):
         with sessions() as s:
-            c = hosting.get_competition(s, competition.slug)
+            c = catalog.get_competition(s, competition.slug)
             receipt = submitting.submit(s, storage, c, s.merge(user), "sub.csv", io.BytesIO(data), description, now)
             return receipt.submission
 

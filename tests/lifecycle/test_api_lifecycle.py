@@ -171,14 +171,14 @@ def test_private_board_shows_rank_changes(client, people, bearer, make_competiti
 
 
 def test_create_without_usage_column_draws_a_stored_split(client, people, bearer, sessions):
-    from competitions import hosting, solutions
+    from competitions import catalog, solutions
 
     meta = metadata("no-usage", public_fraction=0.25, seed=3)
     response = client.post(f"{API}/competitions", headers=bearer(people.org), content_type="multipart/form-data",
                            data=multipart_competition(meta, solution=solution_csv(usage=False)))
     assert response.status_code == 201, response.get_json()
     with sessions() as s:
-        current = solutions.current_solution(s, hosting.get_competition(s, "no-usage"))
+        current = solutions.current_solution(s, catalog.get_competition(s, "no-usage"))
         assert (current.version, current.n_public, current.n_private, current.n_ignored) == (1, 5, 15, 0)
 
 

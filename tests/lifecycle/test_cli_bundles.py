@@ -17,7 +17,7 @@ from lifecycle_support import (
 )
 from sqlalchemy import func, select
 
-from competitions import hosting, solutions
+from competitions import catalog, solutions
 from competitions.models import Competition, Submission, User
 
 
@@ -43,7 +43,7 @@ def settings(c: Competition) -> tuple:
 
 def snapshot(sessions, slug: str) -> tuple:
     with sessions() as s:
-        c = hosting.get_competition(s, slug)
+        c = catalog.get_competition(s, slug)
         files = {f.name: f.sha256 for f in c.files}
         current = solutions.current_solution(s, c)
         return settings(c), files, (current.sha256, current.n_public, current.n_private), c.owner.username

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from lifecycle_support import AFTER, BEFORE, DEADLINE, DURING, START, predictions
 
-from competitions import hosting, participation, selection, submitting
+from competitions import catalog, participation, selection, submitting
 from competitions.errors import Conflict, Forbidden
 from competitions.models import State
 
@@ -61,7 +61,7 @@ def test_domain_refuses_joining_and_submitting_before_the_start(sessions, storag
     competition = make_competition(people.org)
     join(competition, people.alice, DURING)
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         with pytest.raises(Forbidden):
             participation.join(s, c, s.merge(people.bob), BEFORE)
         # Even a team that exists (the start was moved later) cannot submit before the start.
@@ -85,7 +85,7 @@ def test_submissions_at_the_boundaries(sessions, people, make_competition, join,
     with sessions() as s:
         from competitions import leaderboard
 
-        entries = leaderboard.public_board(s, hosting.get_competition(s, competition.slug))
+        entries = leaderboard.public_board(s, catalog.get_competition(s, competition.slug))
         # Late submissions are kept and scored, never ranked.
         assert [e.team for e in entries] == ([] if late else ["alice"])
 
@@ -128,7 +128,7 @@ def test_selection_is_refused_outside_the_open_state(sessions, people, make_comp
     join(competition, people.alice)
     row = submit(competition, people.alice, predictions(0.3))
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         with pytest.raises(Conflict):
             selection.select_final(s, c, s.merge(people.alice), [row.id], DEADLINE)
         assert [r.id for r in selection.select_final(s, c, s.merge(people.alice), [row.id], DURING)] == [row.id]

@@ -236,10 +236,10 @@ def test_draft_and_unlisted_visibility(app, people, bearer, login, clock, make_c
                              deadline=(AFTER + timedelta(days=30)).isoformat())
     assert draft.state_at(clock.now).value == "draft"
     with app.app_context():
-        from competitions import hosting
+        from competitions import catalog
         from webapp.db import get_session
 
-        invite = hosting.get_competition(get_session(), "unlisted-one").invite_token
+        invite = catalog.get_competition(get_session(), "unlisted-one").invite_token
     client = app.test_client()
     alice, admin = bearer(people.alice), bearer(people.admin)
 

@@ -9,7 +9,7 @@ import pytest
 from lifecycle_support import UTC, invalid_predictions, predictions
 from sqlalchemy import func, select
 
-from competitions import hosting, submitting
+from competitions import catalog, submitting
 from competitions.errors import QuotaExceeded
 from competitions.models import QuotaUsage, Submission
 
@@ -116,7 +116,7 @@ def test_concurrent_uploads_never_exceed_the_limit(engine, sessions, storage, pe
     def worker(k: int) -> None:
         data = predictions(0.1 + k / 100)
         with sessions() as s:
-            c = hosting.get_competition(s, competition.slug)
+            c = catalog.get_competition(s, competition.slug)
             user = s.merge(people.alice)
             s.rollback()  # start the race with no transaction open
             barrier.wait(timeout=30)

@@ -8,7 +8,7 @@ import pytest
 from lifecycle_support import UTC, assert_no_solution, predictions, sha256, solution_csv
 from sqlalchemy import select
 
-from competitions import hosting, leaderboard, rescoring, solutions
+from competitions import catalog, leaderboard, rescoring, solutions
 from competitions.errors import Forbidden
 from competitions.models import Solution, Submission, SubmissionScore
 
@@ -29,7 +29,7 @@ def scored(people, make_competition, join, submit):
 
 def snapshot(sessions, competition):
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         subs = [(r.id, r.status, r.public_score, r.private_score, r.solution_version)
                 for r in s.scalars(select(Submission).order_by(Submission.id))]
         history = [(h.submission_id, h.solution_version, h.public_score)
@@ -43,7 +43,7 @@ def test_preview_shows_new_scores_and_ranks_and_changes_nothing(sessions, storag
     competition, a, b = scored
     before = snapshot(sessions, competition)
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(V2))
         s.commit()
     assert preview.sha256 == sha256(V2)
@@ -60,7 +60,7 @@ def test_preview_shows_new_scores_and_ranks_and_changes_nothing(sessions, storag
 def test_confirm_installs_a_new_version_rescores_and_keeps_old_scores(sessions, storage, people, scored):
     competition, a, b = scored
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(V2))
         new = rescoring.confirm_replacement(s, storage, c, s.merge(people.org), preview.sha256)
         s.commit()
@@ -76,7 +76,7 @@ def test_confirm_installs_a_new_version_rescores_and_keeps_old_scores(sessions, 
     assert by_key[(a.id, 2)] == pytest.approx(0.9, abs=1e-3)
     assert [team for team, _ in board] == ["bob", "alice"]
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         assert solutions.current_solution(s, c).sha256 == sha256(V2)
         assert [e.team for e in leaderboard.private_board(s, c, force=True)] == ["bob", "alice"]
 
@@ -84,7 +84,7 @@ def test_confirm_installs_a_new_version_rescores_and_keeps_old_scores(sessions, 
 def test_only_managers_may_replace_the_solution(sessions, storage, people, scored):
     competition, _, _ = scored
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         for user in (people.alice, people.org2):
             with pytest.raises(Forbidden):
                 rescoring.preview_replacement(s, storage, c, s.merge(user), io.BytesIO(V2))
@@ -119,7 +119,7 @@ def test_rescore_through_the_organizer_pages(app, client, people, login, session
 def test_confirm_of_an_unknown_file_is_refused(sessions, storage, people, scored):
     competition, _, _ = scored
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         with pytest.raises(Exception, match="expired"):
             rescoring.confirm_replacement(s, storage, c, s.merge(people.org), "0" * 64)
 
@@ -135,7 +135,7 @@ def _bearer(sessions, user) -> dict:
 
 def _replace(sessions, storage, people, competition, data: bytes):
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(data))
         rescoring.confirm_replacement(s, storage, c, s.merge(people.org), preview.sha256)
         s.commit()
@@ -150,7 +150,7 @@ def test_a_file_made_invalid_by_a_new_key_says_why_and_recovers_later(sessions, 
         row = s.get(Submission, a.id)
         assert row.status == "invalid" and row.public_score is None
         assert [p["code"] for p in row.problems] == ["missing_ids"]
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         assert leaderboard.public_board(s, c) == []
     # v3 drops the extra id again: the same files are scored once more.
     _replace(sessions, storage, people, competition, solution_csv())

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from lifecycle_support import AFTER, UTC, invalid_predictions, predictions
 
-from competitions import hosting, leaderboard, moderation, selection, submitting
+from competitions import catalog, hosting, leaderboard, moderation, selection, submitting
 
 API = "/api/v1"
 
@@ -17,7 +17,7 @@ def at(hour: int, minute: int = 0) -> datetime:
 
 def board(sessions, competition, which="public"):
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         return [(e.rank, e.team, round(e.score, 2), e.entries, e.rank_change)
                 for e in leaderboard.board(s, c, which)]
 
@@ -69,7 +69,7 @@ def three_submissions(sessions, people, make_competition, join, submit):
 
 def select_and_finalize(sessions, competition, people, ids):
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         if ids is not None:
             selection.select_final(s, c, s.merge(people.alice), ids, at(15))
         hosting.finalize(s, c, s.merge(people.org), AFTER)
@@ -99,7 +99,7 @@ def test_a_single_selection_is_all_that_counts(sessions, people, three_submissio
 def test_clearing_the_selection_goes_back_to_the_automatic_choice(sessions, people, three_submissions):
     competition, (s1, s2, s3) = three_submissions
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         selection.select_final(s, c, s.merge(people.alice), [s3.id], at(15))
         s.commit()
     select_and_finalize(sessions, competition, people, [])
@@ -125,13 +125,13 @@ def test_selection_through_the_api_then_finalize(client, people, bearer, clock, 
 def test_disqualified_submissions_and_teams_leave_the_boards(sessions, people, three_submissions):
     competition, (s1, s2, s3) = three_submissions
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         moderation.disqualify_submission(s, c, s.merge(people.org), s1.id, "Hand-labelled test rows")
         s.commit()
     assert board(sessions, competition)[0][1:3] == ("bob", 0.15)
     assert ("alice", 0.2) in [row[1:3] for row in board(sessions, competition)]
     with sessions() as s:
-        c = hosting.get_competition(s, competition.slug)
+        c = catalog.get_competition(s, competition.slug)
         bob_team = next(e.team_id for e in leaderboard.public_board(s, c) if e.team == "bob")
         moderation.disqualify_team(s, c, s.merge(people.org), bob_team, "Two accounts")
         s.commit()

@@ -9,7 +9,7 @@ import pytest
 from lifecycle_support import predictions
 from sqlalchemy import select
 
-from competitions import hosting, moderation
+from competitions import catalog, moderation
 from competitions.models import Submission
 
 SUBMIT = "/api/v1/competitions/house-prices/submissions"
@@ -62,7 +62,7 @@ def test_a_scorer_failure_is_a_500_that_uses_no_quota(client, alice, monkeypatch
 
 def test_a_disqualified_team_cannot_submit(client, alice, people, sessions):
     with sessions() as s:
-        c = hosting.get_competition(s, "house-prices")
+        c = catalog.get_competition(s, "house-prices")
         from competitions import participation
 
         team_id = participation.team_of(s, c, s.merge(people.alice)).id

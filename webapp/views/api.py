@@ -6,7 +6,7 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request, send_file
 
-from competitions import access, hosting, leaderboard, participation, selection, submitting, tokens
+from competitions import access, catalog, hosting, leaderboard, participation, selection, submitting, tokens
 from competitions.errors import DomainError, NotFound
 from competitions.scorer import ScoringFailed
 from competitions.spec import parse_spec
@@ -63,7 +63,7 @@ def token_required(view):
 def _visible(slug: str):
     """The competition if the caller may see it; otherwise 404, so drafts don't leak their existence."""
     session = get_session()
-    competition = hosting.get_competition(session, slug)
+    competition = catalog.get_competition(session, slug)
     member = participation.team_of(session, competition, g.api_user) is not None
     if not access.can_view(competition, g.api_user, clock.now(), invite=request.args.get("invite"),
                            is_member=member):
@@ -81,7 +81,7 @@ def _with_competition(view):
 
 @bp.get("/competitions")
 def list_competitions():
-    rows = hosting.listed_competitions(get_session(), g.api_user, clock.now())
+    rows = catalog.listed_competitions(get_session(), g.api_user, clock.now())
     return jsonify([competition_json(c, clock.now()) for c in rows])
 
 
@@ -131,7 +131,7 @@ def files(competition):
 @bp.get("/competitions/<slug>/files/<name>")
 @_with_competition
 def download_file(competition, name):
-    row = hosting.get_file(get_session(), competition, name)
+    row = catalog.get_file(get_session(), competition, name)
     return send_file(get_storage().open(row.sha256), download_name=row.name, as_attachment=True,
                      mimetype="text/csv" if row.name.endswith(".csv") else "application/octet-stream")
 

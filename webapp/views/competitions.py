@@ -5,7 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask import session as cookie
 from flask_login import current_user, login_required
 
-from competitions import access, exports, hosting, leaderboard, participation, quota, selection, submitting
+from competitions import access, catalog, exports, leaderboard, participation, quota, selection, submitting
 from competitions.errors import DomainError, NotFound, QuotaExceeded
 from competitions.scorer import ScoringFailed
 
@@ -24,7 +24,7 @@ def _user():
 def load_visible(slug: str):
     """The competition, its viewer's team and whether they manage it; 404 if they may not see it."""
     session = get_session()
-    competition = hosting.get_competition(session, slug)  # NotFound -> 404 via webapp.errors
+    competition = catalog.get_competition(session, slug)  # NotFound -> 404 via webapp.errors
     invite = request.args.get("invite")
     if invite:
         cookie[f"invite:{competition.slug}"] = invite  # remembered so the join form works
@@ -45,9 +45,9 @@ def _context(competition, team, manager, tab: str, **extra) -> dict:
 def index():
     now = clock.now()
     session = get_session()
-    rows = hosting.listed_competitions(session, _user(), now)
+    rows = catalog.listed_competitions(session, _user(), now)
     return render_template("competitions/index.html", competitions=rows, now=now,
-                           teams=hosting.team_counts(session, rows))
+                           teams=catalog.team_counts(session, rows))
 
 
 @bp.route("/c/<slug>")
@@ -81,7 +81,7 @@ def data(slug):
 @bp.route("/c/<slug>/files/<name>")
 def download(slug, name):
     competition, _, _, _ = load_visible(slug)
-    row = hosting.get_file(get_session(), competition, name)
+    row = catalog.get_file(get_session(), competition, name)
     return send_stored(row.sha256, row.name)
 
 

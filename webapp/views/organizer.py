@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 import scoring
-from competitions import exports, hosting, moderation, rescoring, solutions, submitting
+from competitions import catalog, exports, hosting, moderation, rescoring, solutions, submitting
 from competitions.errors import DomainError
 from competitions.spec import parse_spec
 
@@ -55,7 +55,7 @@ def _show_error(form, exc: DomainError) -> None:
 
 def _managed(slug: str):
     # NotFound and Forbidden become 404 and 403 pages in webapp.errors.
-    competition = hosting.get_competition(get_session(), slug)
+    competition = catalog.get_competition(get_session(), slug)
     hosting.require_manager(competition, current_user)
     return competition
 
@@ -116,7 +116,7 @@ def manage(slug):
     return render_template(
         "organizer/manage.html", c=competition, tab="manage", manager=True, team=None,
         state=competition.state_at(clock.now()).value, rows=submitting.all_submissions(session, competition),
-        history=hosting.solution_history(session, competition), files_form=FilesForm(),
+        history=catalog.solution_history(session, competition), files_form=FilesForm(),
         solution_form=SolutionForm(), reason_form=ReasonForm(), form=EmptyForm(),
         invite_url=url_for("competitions.overview", slug=competition.slug, invite=competition.invite_token,
                            _external=True))

@@ -24,9 +24,9 @@ from sklearn.preprocessing import StandardScaler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import accounts, bundles, participation, submitting
-from .models import Competition, User, utcnow
-from .storage import Storage
+from competitions import accounts, bundles, participation, submitting
+from competitions.models import Competition, User, utcnow
+from competitions.storage import Storage
 
 DEMO_LEARNERS = ["ada", "grace", "alan", "katherine"]
 

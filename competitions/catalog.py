@@ -1,0 +1,54 @@
+"""The read side: looking competitions up and listing them, their files and solution versions."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import access
+from .errors import NotFound
+from .models import Competition, CompetitionFile, Solution, Team, TeamMember, User
+
+
+def get_competition(session: Session, slug: str) -> Competition:
+    competition = session.scalar(select(Competition).where(Competition.slug == slug.lower()))
+    if competition is None:
+        raise NotFound(f"No competition called {slug!r}.")
+    return competition
+
+
+def listed_competitions(session: Session, viewer: User | None, now: datetime) -> list[Competition]:
+    """Public competitions, plus the viewer's own drafts and unlisted ones they manage or joined."""
+    rows = session.scalars(select(Competition).order_by(Competition.deadline_at.desc())).all()
+    joined = _joined_ids(session, viewer)
+    return [c for c in rows
+            if access.is_listed(c, now) or access.is_manager(c, viewer) or c.id in joined]
+
+
+def team_counts(session: Session, competitions: list[Competition]) -> dict[int, int]:
+    """Teams per competition, in one grouped query."""
+    ids = [c.id for c in competitions]
+    rows = session.execute(select(Team.competition_id, func.count(Team.id))
+                           .where(Team.competition_id.in_(ids)).group_by(Team.competition_id))
+    return {cid: n for cid, n in rows}
+
+
+def _joined_ids(session: Session, viewer: User | None) -> set[int]:
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return set()
+    return set(session.scalars(select(TeamMember.competition_id).where(TeamMember.user_id == viewer.id)))
+
+
+def get_file(session: Session, competition: Competition, name: str) -> CompetitionFile:
+    row = session.scalar(select(CompetitionFile).where(
+        CompetitionFile.competition_id == competition.id, CompetitionFile.name == name))
+    if row is None:
+        raise NotFound(f"No file called {name!r} in this competition.")
+    return row
+
+
+
+def solution_history(session: Session, competition: Competition) -> list[Solution]:
+    return list(session.scalars(select(Solution).where(Solution.competition_id == competition.id)
+                                .order_by(Solution.version.desc())))
