@@ -25,7 +25,8 @@ MANIFEST = "competition.toml"
 DEFAULT_FILES = {"description": "description.md", "rules": "rules.md", "solution": "solution.csv", "data": "data"}
 
 
-def import_bundle(session: Session, storage: Storage, owner: User, path: str | Path) -> Competition:
+def import_bundle(session: Session, storage: Storage, owner: User, path: str | Path,
+                  now: datetime) -> hosting.Created:
     """Create a competition from a bundle; the caller commits."""
     with _opened(Path(path)) as root:
         manifest = _read_manifest(root)
@@ -41,7 +42,7 @@ def import_bundle(session: Session, storage: Storage, owner: User, path: str | P
         with solution_path.open("rb") as solution:
             handles = [(p.name, p.open("rb")) for p in data]
             try:
-                return hosting.create_competition(session, storage, owner, spec, solution, handles)
+                return hosting.create_competition(session, storage, owner, spec, solution, handles, now)
             finally:
                 for _, handle in handles:
                     handle.close()
@@ -65,14 +66,14 @@ def export_bundle(session: Session, storage: Storage, competition: Competition, 
 
 
 def _manifest_of(c: Competition) -> dict:
-    settings = {"title": c.title, "slug": c.slug, "subtitle": c.subtitle, "metric": c.metric,
-                "id_column": c.id_column, "start": c.start_at, "deadline": c.deadline_at,
-                "daily_limit": c.daily_limit, "final_selections": c.final_selections, "visibility": c.visibility}
-    if c.total_limit is not None:
-        settings["total_limit"] = c.total_limit
-    if c.metric_params:
-        settings["metric_params"] = dict(c.metric_params)
-    return {"competition": settings, "files": dict(DEFAULT_FILES)}
+    settings = hosting.settings_of(c)
+    for text in ("description_md", "rules_md"):  # written to their own files
+        settings.pop(text)
+    settings["start"], settings["deadline"] = settings.pop("start_at"), settings.pop("deadline_at")
+    if not settings["metric_params"]:
+        settings.pop("metric_params")
+    # TOML has no null: an unset optional setting is simply left out.
+    return {"competition": {k: v for k, v in settings.items() if v is not None}, "files": dict(DEFAULT_FILES)}
 
 
 def _copy_out(storage: Storage, sha256: str, target: Path) -> None:

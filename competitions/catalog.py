@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import access
-from .errors import NotFound
+from .errors import JoinRequired, NotFound
 from .models import Competition, CompetitionFile, Solution, Team, TeamMember, User
+from .participation import team_of
 
 
 def get_competition(session: Session, slug: str) -> Competition:
@@ -16,6 +17,29 @@ def get_competition(session: Session, slug: str) -> Competition:
     if competition is None:
         raise NotFound(f"No competition called {slug!r}.")
     return competition
+
+
+def visible_competition(session: Session, slug: str, viewer: User | None, now: datetime,
+                        invite: str | None = None) -> tuple[Competition, Team | None]:
+    """The competition and the viewer's team in it, if the viewer may see it.
+
+    Anyone else gets the same NotFound as for a slug that does not exist, so
+    drafts and unlisted competitions never reveal that they exist.
+    """
+    competition = get_competition(session, slug)
+    team = team_of(session, competition, viewer)
+    if not access.can_view(competition, viewer, now, invite=invite, is_member=team is not None):
+        raise NotFound(f"No competition called {slug!r}.")
+    return competition, team
+
+
+def downloadable_file(session: Session, competition: Competition, viewer: User | None, team: Team | None,
+                      name: str) -> CompetitionFile:
+    """A data file the viewer may download (see access.may_download_data)."""
+    row = get_file(session, competition, name)
+    if not access.may_download_data(competition, viewer, is_member=team is not None):
+        raise JoinRequired("Join this competition (accept its rules) to download its data.", slug=competition.slug)
+    return row
 
 
 def listed_competitions(session: Session, viewer: User | None, now: datetime) -> list[Competition]:

@@ -28,9 +28,25 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class JoinRequired(Forbidden):
+    """The user must join (accept the rules) first; `slug` lets each surface say where."""
+
+    code = "join_required"
+
+    def __init__(self, message: str, *, slug: str):
+        super().__init__(message)
+        self.slug = slug
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+class Frozen(Conflict):
+    """The competition is finalized: its results no longer change."""
+
+    code = "finalized"
 
 
 class QuotaExceeded(DomainError):

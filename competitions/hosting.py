@@ -1,86 +1,131 @@
 """Organizer use cases: create and edit competitions, manage their files."""
 from __future__ import annotations
 
+import io
 import re
 import secrets
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import access, catalog, solutions
-from .errors import Conflict, DomainError, Forbidden
-from .models import Competition, CompetitionFile, User, utcnow
+from . import answer_key, catalog, lifecycle, solutions
+from .access import require_manager, require_organizer
+from .errors import Conflict, DomainError
+from .models import Competition, CompetitionFile, User
 from .spec import CompetitionSpec
 from .storage import Storage
 
 FILE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
 # Settings that only shape how a solution is split; not columns of Competition.
 SPLIT_ONLY = {"public_fraction", "seed"}
+# What scores and ranks depend on: fixed once a competition is finalized.
+RESULT_SETTINGS = ("metric", "metric_params", "id_column", "start_at", "deadline_at", "daily_limit",
+                   "total_limit", "final_selections", "sample_submission", "test_file")
+SCORING_SETTINGS = ("metric", "metric_params", "id_column")
 
 
-def require_organizer(user: User) -> None:
-    if not user.can_organize:
-        raise Forbidden("Only organizers can host competitions. Ask an admin to make you one.")
-
-
-def require_manager(competition: Competition, user: User | None) -> None:
-    if not access.is_manager(competition, user):
-        raise Forbidden("Only this competition's organizer can do that.")
+@dataclass(frozen=True)
+class Created:
+    competition: Competition
+    # Where the declared labels came from when the organizer gave none, for them to confirm.
+    labels_from: str | None
 
 
 def create_competition(session: Session, storage: Storage, owner: User, spec: CompetitionSpec,
-                       solution: BinaryIO, files: list[tuple[str, BinaryIO]] = ()) -> Competition:
-    """Create a competition with its hidden solution and its data files, in one transaction."""
+                       solution: BinaryIO, files: list[tuple[str, BinaryIO]], now: datetime) -> Created:
+    """Create a competition with its hidden solution and its data files, in the caller's transaction.
+
+    The named sample submission and test file are checked against the solution;
+    on any problem a DomainError is raised and the caller rolls back.
+    """
     require_organizer(owner)
     if session.scalar(select(Competition.id).where(Competition.slug == spec.slug)) is not None:
         raise Conflict(f"The slug {spec.slug!r} is taken; choose another.", field="slug")
     values = {k: v for k, v in asdict(spec).items() if k not in SPLIT_ONLY}
-    competition = Competition(owner_id=owner.id, invite_token=secrets.token_urlsafe(16), **values)
+    competition = Competition(owner_id=owner.id, invite_token=secrets.token_urlsafe(16), created_at=now,
+                              updated_at=now, **values)
     session.add(competition)
     session.flush()
-    solutions.install_solution(session, storage, competition, solution, spec.public_fraction, spec.seed)
+    sample_raw = None
     for name, stream in files:
-        add_file(session, storage, competition, name, stream)
-    return competition
+        row = add_file(session, storage, competition, name, stream, now, check=False)
+        if row.name == competition.sample_submission:
+            with storage.open(row.sha256) as handle:
+                sample_raw = handle.read()
+    solution_raw = solution.read()
+    labels_from = answer_key.declare_labels(competition, solution_raw, sample_raw)
+    installed = solutions.install_solution(session, storage, competition, io.BytesIO(solution_raw), now,
+                                           spec.public_fraction, spec.seed)
+    answer_key.check_named_files(session, storage, competition,
+                                 solutions.load_parsed(storage, competition, installed))
+    return Created(competition, labels_from)
 
 
-def update_competition(session: Session, competition: Competition, spec: CompetitionSpec) -> Competition:
-    """Edit settings. The metric and id column are fixed once anyone has submitted."""
+def update_competition(session: Session, storage: Storage, competition: Competition, user: User,
+                       spec: CompetitionSpec, now: datetime) -> Competition:
+    """Edit settings. Scoring settings are fixed at creation; after finalize, so is anything
+    that scores or ranks depend on (409), while the texts and visibility stay editable."""
+    require_manager(competition, user)
     if spec.slug != competition.slug:
         raise DomainError("The slug cannot change: links and bundles use it.", field="slug")
-    scoring_changed = (spec.metric, spec.metric_params, spec.id_column) != (
-        competition.metric, competition.metric_params, competition.id_column)
-    if scoring_changed:
-        raise DomainError("The metric, its parameters and the id column cannot change after creation; "
-                          "create a new competition instead.", field="metric")
-    for key, value in asdict(spec).items():
-        if key not in SPLIT_ONLY:
-            setattr(competition, key, value)
+    wanted = {k: v for k, v in asdict(spec).items() if k not in SPLIT_ONLY}
+    changed = [k for k, v in wanted.items() if getattr(competition, k) != v]
+    frozen = [k for k in changed if k in RESULT_SETTINGS]
+    if frozen:
+        lifecycle.require_unfrozen(competition, f"its {frozen[0].replace('_at', '').replace('_', ' ')}")
+    if any(k in SCORING_SETTINGS for k in changed):
+        raise DomainError("The metric, its parameters (labels included) and the id column cannot change after "
+                          "creation; create a new competition instead.", field="metric")
+    if "deadline_at" in changed:
+        lifecycle.move_deadline(session, competition, user, wanted.pop("deadline_at"), now)
+    for key in changed:
+        if key in wanted:
+            setattr(competition, key, wanted[key])
+    competition.updated_at = now
+    if {"sample_submission", "test_file"} & set(changed):
+        _check_against_current(session, storage, competition)
+    session.flush()
     return competition
 
 
 def add_file(session: Session, storage: Storage, competition: Competition, name: str,
-             stream: BinaryIO) -> CompetitionFile:
-    """Add or replace a participant data file."""
+             stream: BinaryIO, now: datetime, *, check: bool = True) -> CompetitionFile:
+    """Add or replace a participant data file. Replacing the sample submission or the
+    test file checks the new one against the solution (unless the caller does it later)."""
     name = check_file_name(name)
     stored = storage.put(stream)
     row = session.scalar(select(CompetitionFile).where(
         CompetitionFile.competition_id == competition.id, CompetitionFile.name == name))
     if row is None:
-        row = CompetitionFile(competition_id=competition.id, name=name, sha256=stored.sha256, size=stored.size)
+        row = CompetitionFile(competition_id=competition.id, name=name, sha256=stored.sha256, size=stored.size,
+                              created_at=now)
         session.add(row)
     else:
-        row.sha256, row.size, row.created_at = stored.sha256, stored.size, utcnow()
+        row.sha256, row.size, row.created_at = stored.sha256, stored.size, now
     session.flush()
+    if check and name in (competition.sample_submission, competition.test_file):
+        _check_against_current(session, storage, competition)
     return row
 
 
 def remove_file(session: Session, competition: Competition, name: str) -> None:
     row = catalog.get_file(session, competition, name)
+    if name in (competition.sample_submission, competition.test_file):
+        role = "sample submission" if name == competition.sample_submission else "test file"
+        raise Conflict(f"{name} is this competition's {role}; unset it in the settings before removing it.",
+                       field="files")
     session.delete(row)
+    session.flush()
+
+
+def _check_against_current(session: Session, storage: Storage, competition: Competition) -> None:
+    current = solutions.current_solution(session, competition)
+    if current is not None:
+        answer_key.check_named_files(session, storage, competition,
+                                     solutions.load_parsed(storage, competition, current))
 
 
 def check_file_name(name: str) -> str:
@@ -95,11 +140,19 @@ def check_file_name(name: str) -> str:
     return base
 
 
-def finalize(session: Session, competition: Competition, user: User, now: datetime) -> Competition:
-    require_manager(competition, user)
-    if competition.finalized_at is not None:
-        raise Conflict("This competition is already finalized.")
-    if now < competition.deadline_at:
-        raise Conflict("A competition can be finalized only after its deadline.")
-    competition.finalized_at = now
-    return competition
+def settings_of(competition: Competition) -> dict:
+    """The competition's settings in the form parse_spec() takes, so a change can be laid on top."""
+    params = dict(competition.metric_params or {})
+    settings = {
+        "title": competition.title, "slug": competition.slug, "subtitle": competition.subtitle,
+        "description_md": competition.description_md, "rules_md": competition.rules_md,
+        "metric": competition.metric, "metric_params": params, "id_column": competition.id_column,
+        "start_at": competition.start_at, "deadline_at": competition.deadline_at,
+        "daily_limit": competition.daily_limit, "total_limit": competition.total_limit,
+        "final_selections": competition.final_selections, "visibility": competition.visibility,
+        "sample_submission": competition.sample_submission, "test_file": competition.test_file,
+        "data_open": competition.data_open,
+    }
+    if "labels" in params:
+        settings["labels"] = params.pop("labels")
+    return settings

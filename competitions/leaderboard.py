@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import access
 from .errors import Forbidden
-from .models import Competition, Submission, Team
+from .models import Competition, Submission, Team, User
 from .standings import ranked_order
 
 
@@ -39,10 +40,8 @@ def public_board(session: Session, competition: Competition) -> list[Entry]:
                   t.best_public_submission_id, ci=_pair(low, high)) for i, (t, low, high) in enumerate(rows, start=1)]
 
 
-def private_board(session: Session, competition: Competition, *, force: bool = False) -> list[Entry]:
-    """Hidden until finalize; `force` lets organizers preview it."""
-    if competition.finalized_at is None and not force:
-        raise Forbidden("The private leaderboard is revealed when the competition is finalized.")
+def private_board(session: Session, competition: Competition) -> list[Entry]:
+    """The private standings; callers decide who may see them (use board())."""
     public_rank = {e.team_id: e.rank for e in public_board(session, competition)}
     rows = _teams_ranked(session, competition, "private")
     return [Entry(i, t.id, t.name, t.best_private_score, t.entries, t.last_submission_at,
@@ -51,9 +50,13 @@ def private_board(session: Session, competition: Competition, *, force: bool = F
             for i, (t, low, high) in enumerate(rows, start=1)]
 
 
-def board(session: Session, competition: Competition, which: str, *, force: bool = False) -> list[Entry]:
+def board(session: Session, competition: Competition, which: str, viewer: User | None) -> list[Entry]:
+    """The public or private board for `viewer`: the private one is revealed at finalize,
+    and before that only the competition's managers see it (access.sees_private_results)."""
     if which == "private":
-        return private_board(session, competition, force=force)
+        if not access.sees_private_results(competition, viewer):
+            raise Forbidden("The private leaderboard is revealed when the competition is finalized.")
+        return private_board(session, competition)
     return public_board(session, competition)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import access
-from .errors import Forbidden
+from .errors import Forbidden, JoinRequired
 from .models import Competition, State, Team, TeamMember, User
 
 
@@ -29,16 +29,21 @@ def join(session: Session, competition: Competition, user: User, now: datetime,
         raise Forbidden("This competition is not open to you. Ask its organizer for the invite link.")
     if competition.state_at(now) == State.DRAFT:
         raise Forbidden("This competition has not started yet.")
-    team = Team(competition_id=competition.id, name=_free_team_name(session, competition, user.username))
-    session.add(team)
-    session.flush()
-    session.add(TeamMember(team_id=team.id, competition_id=competition.id, user_id=user.id, joined_at=now))
     try:
-        session.flush()
+        # A savepoint: a concurrent join by the same user undoes only this attempt,
+        # never the caller's other work.
+        with session.begin_nested():
+            team = Team(competition_id=competition.id, name=_free_team_name(session, competition, user.username),
+                        created_at=now)
+            session.add(team)
+            session.flush()
+            session.add(TeamMember(team_id=team.id, competition_id=competition.id, user_id=user.id, joined_at=now))
+            session.flush()
     except IntegrityError:
-        # A concurrent join by the same user won: use that team.
-        session.rollback()
-        return team_of(session, competition, user)
+        winner = team_of(session, competition, user)
+        if winner is None:
+            raise
+        return winner
     return team
 
 
@@ -53,5 +58,5 @@ def _free_team_name(session: Session, competition: Competition, wanted: str) -> 
 def require_team(session: Session, competition: Competition, user: User) -> Team:
     team = team_of(session, competition, user)
     if team is None:
-        raise Forbidden("Join this competition (and accept its rules) before submitting.")
+        raise JoinRequired("Join this competition (and accept its rules) before submitting.", slug=competition.slug)
     return team

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import BinaryIO
 
 from sqlalchemy import or_, select
@@ -15,10 +16,11 @@ from sqlalchemy.orm import Session
 
 import scoring
 
-from . import leaderboard, solutions, standings
+from . import answer_key, audit, leaderboard, lifecycle, solutions, standings
+from .access import require_manager
 from .errors import DomainError
-from .hosting import require_manager
-from .models import Competition, Solution, Status, Submission, SubmissionScore, User
+from .models import AuditAction, Competition, Solution, Status, Submission, SubmissionScore, User
+from .scorer import ScoringFailed, score_against
 from .storage import Storage
 
 
@@ -54,7 +56,10 @@ class Preview:
 def preview_replacement(session: Session, storage: Storage, competition: Competition, user: User,
                         stream: BinaryIO, public_fraction: float = 0.3, seed: int = 0) -> Preview:
     require_manager(competition, user)
+    lifecycle.require_unfrozen(competition, "its solution")
     parsed, data, counts = solutions.prepare_solution(storage, competition, stream, public_fraction, seed)
+    # The public sample submission and test file must still fit the new key.
+    answer_key.check_named_files(session, storage, competition, parsed)
     stored = storage.put(io.BytesIO(data))
     changes = [_rescore(storage, competition, parsed, row) for row in _scorable(session, competition)]
     old_board = leaderboard.public_board(session, competition)
@@ -62,17 +67,24 @@ def preview_replacement(session: Session, storage: Storage, competition: Competi
 
 
 def confirm_replacement(session: Session, storage: Storage, competition: Competition, user: User,
-                        sha256: str) -> Solution:
+                        sha256: str, now: datetime) -> Solution:
     """Install a previewed file (by its hash) and re-score everything against it."""
     require_manager(competition, user)
+    lifecycle.require_unfrozen(competition, "its solution")
     if not storage.exists(sha256):
         raise DomainError("That preview has expired; upload the file again.", field="solution")
+    previous = solutions.current_solution(session, competition)
     with storage.open(sha256) as handle:
         # The previewed file already carries its Usage column, so no split is redrawn.
-        new = solutions.install_solution(session, storage, competition, handle)
+        new = solutions.install_solution(session, storage, competition, handle, now)
     parsed = solutions.load_parsed(storage, competition, new)
-    for row in _scorable(session, competition):
+    answer_key.check_named_files(session, storage, competition, parsed)
+    rows = _scorable(session, competition)
+    changed = 0
+    for row in rows:
         change = _rescore(storage, competition, parsed, row)
+        changed += (change.new_status, change.new_public, change.new_private) != (
+            row.status, row.public_score, row.private_score)
         row.status, row.public_score, row.private_score = change.new_status, change.new_public, change.new_private
         row.problems = change.problems
         row.public_ci_low, row.public_ci_high = change.new_public_ci or (None, None)
@@ -80,8 +92,11 @@ def confirm_replacement(session: Session, storage: Storage, competition: Competi
         row.solution_version, row.scorer_version = new.version, scoring.SCORER_VERSION
         session.add(SubmissionScore(submission_id=row.id, solution_version=new.version, status=row.status,
                                     public_score=row.public_score, private_score=row.private_score,
-                                    scorer_version=row.scorer_version))
+                                    scorer_version=row.scorer_version, created_at=now))
     standings.refresh_all(session, competition)
+    audit.record(session, competition, user, AuditAction.RESCORE, now, details={
+        "from_version": previous.version if previous else None, "to_version": new.version,
+        "rescored": len(rows), "changed": changed})
     return new
 
 
@@ -97,12 +112,15 @@ def _scorable(session: Session, competition: Competition) -> list[Submission]:
 
 def _rescore(storage: Storage, competition: Competition, parsed, row: Submission) -> ScoreChange:
     try:
-        with storage.open(row.file_sha256) as handle:
-            result = scoring.score_submission(parsed, handle, competition.metric, **(competition.metric_params or {}))
+        result = score_against(storage, competition, parsed, row.file_sha256)
     except scoring.SubmissionError as exc:
         # The new key may make an old file invalid (e.g. new ids): record why, keep going.
         return ScoreChange(row.id, row.team.name, row.public_score, None, row.private_score, None,
                            Status.INVALID.value, problems=[p.to_dict() for p in exc.problems])
+    except ScoringFailed:
+        # Logged by the scorer; one broken file must not stop the others being re-scored.
+        return ScoreChange(row.id, row.team.name, row.public_score, None, row.private_score, None,
+                           Status.ERROR.value, problems=[dict(ScoringFailed.problem)])
     return ScoreChange(row.id, row.team.name, row.public_score, result.public, row.private_score, result.private,
                        Status.SCORED.value, tuple(result.public_ci or ()) or None,
                        tuple(result.private_ci or ()) or None)

@@ -15,10 +15,18 @@ log = logging.getLogger("holdout.scorer")
 class ScoringFailed(Exception):
     """The scorer broke on a submission it had accepted: a bug, recorded as status 'error'."""
 
+    problem = {"code": "scorer_error", "message": "The scorer failed on this file. The error has been logged "
+               "for the organizers, and the file did not use a submission.", "row": None, "column": None}
+
 
 def score_stored(storage: Storage, competition: Competition, solution: Solution, sha256: str):
     """A ScoreResult, or SubmissionError with the learner's problems."""
-    parsed = solutions.load_parsed(storage, competition, solution)
+    return score_against(storage, competition, solutions.load_parsed(storage, competition, solution), sha256)
+
+
+def score_against(storage: Storage, competition: Competition, parsed, sha256: str):
+    """Score a stored file against an already parsed solution: uploads and re-scores both come
+    here, so a scorer failure is handled the same way everywhere (ScoringFailed)."""
     with storage.open(sha256) as handle:
         try:
             return scoring.score_submission(parsed, handle, competition.metric, **_params(competition))

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import io
+import json
 from collections import OrderedDict
+from datetime import datetime
 from threading import Lock
 from typing import BinaryIO
 
@@ -43,14 +45,14 @@ def prepare_solution(storage: Storage, competition: Competition, stream: BinaryI
 
 
 def install_solution(session: Session, storage: Storage, competition: Competition,
-                     stream: BinaryIO, public_fraction: float = 0.3, seed: int = 0) -> Solution:
+                     stream: BinaryIO, now: datetime, public_fraction: float = 0.3, seed: int = 0) -> Solution:
     """Store a new solution version and make it current."""
     parsed, data, counts = prepare_solution(storage, competition, stream, public_fraction, seed)
     stored = storage.put(io.BytesIO(data))
     previous = current_solution(session, competition)
     session.execute(update(Solution).where(Solution.competition_id == competition.id).values(is_current=False))
     row = Solution(competition_id=competition.id, version=(previous.version + 1) if previous else 1,
-                   sha256=stored.sha256, size=stored.size, is_current=True, **counts)
+                   sha256=stored.sha256, size=stored.size, is_current=True, created_at=now, **counts)
     session.add(row)
     session.flush()
     _remember(_key(competition, stored.sha256), parsed)
@@ -71,7 +73,8 @@ def load_parsed(storage: Storage, competition: Competition, solution: Solution):
 
 
 def _key(competition: Competition, sha256: str) -> tuple:
-    params = tuple(sorted((competition.metric_params or {}).items()))
+    # JSON text: parameters may hold lists (declared labels), which a tuple key could not.
+    params = json.dumps(competition.metric_params or {}, sort_keys=True)
     return sha256, competition.metric, params, competition.id_column
 
 

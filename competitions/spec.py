@@ -29,6 +29,10 @@ class CompetitionSpec:
     total_limit: int | None = None
     final_selections: int = 2
     visibility: str = Visibility.PUBLIC.value
+    # Names of data files: the sample submission and the test file, both checked against the solution.
+    sample_submission: str | None = None
+    test_file: str | None = None
+    data_open: bool = False
     # Only used when the solution has no Usage column.
     public_fraction: float = 0.3
     seed: int = 0
@@ -37,11 +41,13 @@ class CompetitionSpec:
 # Names accepted from outside, mapped to the spec's own where they differ.
 ALIASES = {"start": "start_at", "deadline": "deadline_at", "description": "description_md",
            "rules": "rules_md"}
+# Accepted beside the metric parameters for convenience, and stored among them.
+LABELS = "labels"
 
 
 def parse_spec(data: dict) -> CompetitionSpec:
     """Build a spec from loosely typed input; each error names its field."""
-    known = {f.name for f in fields(CompetitionSpec)}
+    known = {f.name for f in fields(CompetitionSpec)} | {LABELS}
     clean: dict = {}
     for key, value in data.items():
         name = ALIASES.get(key, key)
@@ -60,18 +66,21 @@ def parse_spec(data: dict) -> CompetitionSpec:
         subtitle=_text(clean.get("subtitle", ""), "subtitle", 200, required=False),
         description_md=str(clean.get("description_md") or ""),
         rules_md=str(clean.get("rules_md") or ""),
-        metric_params=_params(clean.get("metric_params") or {}),
+        metric_params=_params(clean.get("metric_params") or {}, clean.get(LABELS)),
         id_column=_text(clean.get("id_column") or "id", "id_column", 64),
         daily_limit=_int(clean.get("daily_limit", 5), "daily_limit", 1, 1000),
         total_limit=None if clean.get("total_limit") in (None, "") else _int(clean["total_limit"], "total_limit", 1, 100000),
         final_selections=_int(clean.get("final_selections", 2), "final_selections", 1, 20),
         visibility=_visibility(clean.get("visibility") or "public"),
+        sample_submission=_optional_name(clean.get("sample_submission"), "sample_submission"),
+        test_file=_optional_name(clean.get("test_file"), "test_file"),
+        data_open=_flag(clean.get("data_open", False), "data_open"),
         public_fraction=_fraction(clean.get("public_fraction", 0.3)),
         seed=_int(clean.get("seed", 0), "seed", 0, 2**31 - 1),
     )
     if spec.deadline_at <= spec.start_at:
         raise DomainError("The deadline must come after the start.", field="deadline_at")
-    _check_metric_params(spec.metric, spec.metric_params)
+    spec.metric_params = _check_metric_params(spec.metric, spec.metric_params)
     return spec
 
 
@@ -105,17 +114,52 @@ def _metric(value) -> str:
     return name
 
 
-def _params(value) -> dict:
+def _params(value, labels) -> dict:
     if not isinstance(value, dict):
         raise DomainError("Metric parameters must be a mapping of name to value.", field="metric_params")
-    return dict(value)
+    params = dict(value)
+    if labels in (None, "", []):
+        return params
+    if isinstance(labels, str):
+        # Forms and the command line give "cat, dog, bird".
+        labels = [part.strip() for part in labels.split(",") if part.strip()]
+    if not isinstance(labels, (list, tuple)):
+        raise DomainError("Labels are a list, such as [\"cat\", \"dog\"].", field=LABELS)
+    if LABELS in params and list(params[LABELS]) != list(labels):
+        raise DomainError("Labels are given twice, differently: in the metric parameters and on their own.",
+                          field=LABELS)
+    params[LABELS] = list(labels)
+    return params
 
 
-def _check_metric_params(metric: str, params: dict) -> None:
+def _check_metric_params(metric: str, params: dict) -> dict:
+    """The parameters as given, with labels in the scorer's normal form (so edits compare equal)."""
     try:
-        scoring.get_metric(metric).resolve_params(params)
-    except ValueError as exc:
-        raise DomainError(f"Metric parameters: {exc}.", field="metric_params") from None
+        resolved = scoring.get_metric(metric).resolve_params(params)
+    except (TypeError, ValueError) as exc:
+        field = LABELS if LABELS in str(exc) else "metric_params"
+        raise DomainError(f"Metric parameters: {exc}.", field=field) from None
+    if LABELS in params:
+        params = {**params, LABELS: list(resolved[LABELS])}
+    return params
+
+
+def _optional_name(value, name: str) -> str | None:
+    text = str(value or "").strip()
+    if len(text) > 255:
+        raise DomainError(f"{_label(name)} is limited to 255 characters.", field=name)
+    return text or None
+
+
+def _flag(value, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on", "y"):
+        return True
+    if text in ("0", "false", "no", "off", "n", ""):
+        return False
+    raise DomainError(f"{_label(name)} is true or false.", field=name)
 
 
 def _when(value, name: str) -> datetime:

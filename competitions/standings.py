@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 import scoring
 
-from .models import Competition, Status, Submission, Team
+from .models import Competition, Submission, Team
 
 
 def greater_is_better(competition: Competition) -> bool:
@@ -23,11 +23,10 @@ def ranked_order(column, competition: Competition):
 
 def refresh_team(session: Session, competition: Competition, team: Team) -> None:
     session.flush()
-    # Entries are the submissions that used quota: scored ones (late ones included, as on Kaggle).
-    team.entries = session.scalar(select(func.count(Submission.id)).where(
-        Submission.team_id == team.id, Submission.status == Status.SCORED.value)) or 0
-    team.last_submission_at = session.scalar(select(func.max(Submission.created_at)).where(
-        Submission.team_id == team.id, Submission.status == Status.SCORED.value))
+    # Entries and the last submission count what the board ranks: scored, on time,
+    # not disqualified. A late file still uses quota (see quota.py), as on Kaggle.
+    team.entries, team.last_submission_at = session.execute(
+        select(func.count(Submission.id), func.max(Submission.created_at)).where(*rankable(team))).one()
     best = _best_public(session, competition, team)
     team.best_public_score = best.public_score if best else None
     team.best_public_at = best.created_at if best else None
@@ -39,9 +38,8 @@ def refresh_team(session: Session, competition: Competition, team: Team) -> None
 
 
 def rankable(team: Team):
-    """Submissions that may appear on a leaderboard: scored, on time, not disqualified."""
-    return (Submission.team_id == team.id, Submission.status == Status.SCORED.value,
-            Submission.is_late.is_(False), Submission.disqualified_reason.is_(None))
+    """The team's submissions that count on the leaderboards (the rule is Submission.is_ranked)."""
+    return (Submission.team_id == team.id, Submission.is_ranked)
 
 
 def _best_public(session: Session, competition: Competition, team: Team) -> Submission | None:

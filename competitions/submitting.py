@@ -53,6 +53,16 @@ class Receipt:
 
 def submit(session: Session, storage: Storage, competition: Competition, user: User, file_name: str,
            stream: BinaryIO, description: str, now: datetime) -> Receipt:
+    """Score and record one upload.
+
+    Unlike other use cases this one commits, in steps: it ends its read
+    transaction before storing and scoring the file (on SQLite every
+    transaction holds the database's write lock, and a large file must not
+    block everyone), records an invalid or failed file on its own, and commits
+    the quota and the scored row together. So it refuses a session that holds
+    the caller's uncommitted changes rather than commit them by surprise.
+    """
+    _require_clean(session)
     description, file_name = _description(description), _file_name(file_name)
     team = _ready_team(session, competition, user, now)
     solution = _require_solution(session, competition)
@@ -61,10 +71,9 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
     # holds the write lock, and scoring a large file must not block other users.
     session.commit()
     stored = storage.put(stream)
-    row = Submission(competition_id=competition.id, team_id=team.id, user_id=user.id, created_at=now,
+    row = Submission(competition_id=competition.id, competition=competition, team_id=team.id, user_id=user.id, created_at=now,
                      description=description, file_name=file_name,
                      file_sha256=stored.sha256, file_size=stored.size,
-                     is_late=competition.state_at(now) in (State.CLOSED, State.FINALIZED),
                      solution_version=solution.version, scorer_version=scoring.SCORER_VERSION)
     try:
         if quota_spent:
@@ -77,8 +86,7 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
         raise InvalidSubmission(row, problems) from None
     except ScoringFailed:
         row.status = Status.ERROR.value
-        row.problems = [{"code": "scorer_error", "message": "The scorer failed on this file. The error "
-                         "has been logged for the organizers, and the file did not use a submission.", "row": None, "column": None}]
+        row.problems = [dict(ScoringFailed.problem)]
         session.add(row)
         session.commit()
         raise
@@ -98,12 +106,24 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
 
 def validate_only(session: Session, storage: Storage, competition: Competition, user: User,
                   stream: BinaryIO, now: datetime) -> list[dict]:
-    """The same checks as submit, with no score, no quota and no record."""
+    """The same checks as submit, with no score, no quota and no record.
+
+    Commits its read transaction before reading the file, as submit() does and
+    for the same reason, so it too refuses a session with pending changes.
+    """
+    _require_clean(session)
     _ready_team(session, competition, user, now)
     solution = _require_solution(session, competition)
     session.commit()  # as in submit(): hold no lock while reading the file
     # A dry run keeps nothing, not even the file.
     return [p.to_dict() for p in validate_stream(storage, competition, solution, stream)]
+
+
+def _require_clean(session: Session) -> None:
+    # session.dirty is optimistic (merge() marks objects it only copied); is_modified() is not.
+    if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
+        raise RuntimeError("submit() and validate_only() commit in steps; commit or roll back your "
+                           "changes before calling them")
 
 
 def _refuse_spent(session: Session, storage: Storage, competition: Competition, solution, team: Team,

@@ -3,46 +3,56 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
-from .models import ApiToken, User, utcnow
+from .models import ApiToken, User
 
 PREFIX = "hdt_"
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
+    """sha256 hex of a random secret: enough for 256-bit tokens, and what is stored."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, user: User, label: str = "") -> tuple[ApiToken, str]:
+def create_token(session: Session, user: User, label: str = "", *, now: datetime) -> tuple[ApiToken, str]:
     """Returns the row and the plaintext token, which is never stored."""
     plaintext = PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(user_id=user.id, token_hash=_digest(plaintext), label=label.strip()[:80])
+    row = ApiToken(user_id=user.id, token_hash=digest(plaintext), label=label.strip()[:80], created_at=now)
     session.add(row)
     session.flush()
     return row, plaintext
 
 
-def user_for_token(session: Session, plaintext: str) -> User | None:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plaintext)))
+def user_for_token(session: Session, plaintext: str, *, now: datetime) -> User | None:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(plaintext)))
     if row is None or row.revoked_at is not None:
         return None
-    row.last_used_at = utcnow()
+    row.last_used_at = now
     return row.user
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:
     return list(session.scalars(
-        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())))
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
 
-def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
+def revoke_token(session: Session, user: User, token_id: int, *, now: datetime) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user.id:
         raise NotFound("No such token.")
     if row.revoked_at is None:
-        row.revoked_at = utcnow()
+        row.revoked_at = now
     return row
+
+
+def revoke_all(session: Session, user: User, *, now: datetime) -> int:
+    """Revokes every active token of `user`; returns how many were active."""
+    result = session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now)
+        .execution_options(synchronize_session="fetch"))
+    return result.rowcount

@@ -1,10 +1,11 @@
 """Holdout's scoring engine: Kaggle-conformant metrics, row-level validation,
 public/private splits and bootstrap score intervals.
 
-Pure Python on pandas, numpy and scikit-learn; learners can run it offline
+Pure Python on pandas and numpy (scikit-learn appears only in its tests, as the
+reference some metrics are checked against); learners can run it offline
 (``python -m scoring``) and get exactly the server's numbers.
 """
-from .api import score_submission, validate_submission
+from .api import check_ids, score_submission, validate_submission
 from .metrics import METRICS, Metric, get_metric
 from .problems import Problem, SolutionError, SubmissionError
 from .result import Comparison, ScoreResult
@@ -28,6 +29,7 @@ __all__ = [
     "SubmissionError",
     "__version__",
     "assign_usage",
+    "check_ids",
     "compare",
     "get_metric",
     "read_solution",

@@ -1,4 +1,4 @@
-"""The two entry points the platform and the command line use."""
+"""The entry points the platform and the command line use."""
 from __future__ import annotations
 
 from . import uncertainty, validate
@@ -20,6 +20,21 @@ def validate_submission(solution, submission, metric=None, **params) -> list[Pro
     parsed = resolve(solution, metric, params)
     problems, _ = validate.check(parsed, submission)
     return problems
+
+
+def check_ids(solution, source, metric=None, **params) -> list[Problem]:
+    """Problems with the ids in ``source`` (an empty list if they are exactly the solution's).
+
+    Only the id column is read, so ``source`` may be any table with the solution's
+    id column: an organizer's test file with features, a sample submission.  Its
+    problems have the codes and messages of :func:`validate_submission`'s id
+    problems (``missing_columns`` for the id column, ``empty_value``,
+    ``duplicate_ids``, ``unexpected_ids``, ``missing_ids``), or a file-level code
+    (``not_csv``, ``bad_encoding``, ``empty_file``) for a file that cannot be read.
+    The arguments are those of :func:`validate_submission`.
+    """
+    parsed = resolve(solution, metric, params)
+    return validate.check_ids(parsed, source)
 
 
 def score_submission(solution, submission, metric=None, **params) -> ScoreResult:

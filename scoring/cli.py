@@ -34,7 +34,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--solution", required=True, help="solution CSV (.csv, .csv.gz or .zip)")
         sub.add_argument("--submission", required=True, help="submission CSV (.csv, .csv.gz or .zip)")
         sub.add_argument("--metric", required=True, help="metric name (see: python -m scoring metrics)")
-        sub.add_argument("--param", action="append", default=[], metavar="K=V", help="metric parameter, repeatable")
+        sub.add_argument(
+            "--param", action="append", default=[], metavar="K=V",
+            help="metric parameter, repeatable (labels=cat,dog,bird declares the labels)",
+        )
         sub.add_argument("--id-column", default=None, help="id column name (default: the solution's first column)")
     listing = commands.add_parser("metrics", help="list the metrics")
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -80,7 +83,8 @@ def _list_metrics(as_json: bool) -> int:
         return EXIT_OK
     rows = [("name", "kind", "better", "params", "description")]
     for m in METRICS.values():
-        params = ", ".join(f"{k}={v}" for k, v in m.params.items()) or "-"
+        # A parameter without a default (labels) is optional: shown in brackets.
+        params = ", ".join(f"[{k}]" if v is None else f"{k}={v}" for k, v in m.params.items()) or "-"
         rows.append((m.name, m.kind, "higher" if m.greater_is_better else "lower", params, m.description))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:

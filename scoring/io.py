@@ -112,7 +112,36 @@ class Table:
                 raise ReadFailure("empty_file", "The file is empty.")
         with self._open() as stream:
             frame = _parse(lambda: pd.read_csv(stream, nrows=0, dtype=object, **_CSV_OPTIONS))
+        self._check_first_row()
         return [str(c) for c in frame.columns]
+
+    def _check_first_row(self) -> None:
+        """Refuse a first data row with more fields than the header.
+
+        pandas would take such a file's first column as the row index (or, with
+        index_col=False, drop the extra field, silently when it is empty, as a
+        trailing comma makes it), so every column would be read as something it
+        is not.  Later rows are safe: with the field count fixed by the first
+        row, pandas refuses them itself.  Read without a header, the header is just
+        the first row, so pandas counts fields for both and refuses the second if
+        it is longer.  Whatever the line numbers pandas reports (it counts blank
+        lines), this is the first data row: line 2.
+        """
+        with self._open() as stream:
+            try:
+                _parse(lambda: pd.read_csv(stream, header=None, nrows=2, dtype=object, **_CSV_OPTIONS))
+            except ReadFailure as failure:
+                counts = _FIELD_COUNTS.search(failure.message)
+                if counts is None:
+                    return  # another failure: reading the rows reports it, with its usual message
+                header, row = counts.groups()
+                raise ReadFailure(
+                    "not_csv",
+                    f"Row 2 has {row} fields but the header (line 1) has {header}, so the values cannot be "
+                    "matched to the column names. This usually comes from a comma at the end of each row or "
+                    "from row numbers saved without a header name: remove the extra field, or name it in the header.",
+                    2,
+                ) from None
 
     def chunks(self, text_columns=(), number_columns=()) -> Iterator[pd.DataFrame]:
         """Yield DataFrames of the named columns (stripped names), in row order.
@@ -162,6 +191,9 @@ _CSV_OPTIONS = {
     "skipinitialspace": True,
     "quoting": csv.QUOTE_MINIMAL,
     "engine": "c",
+    # Never take the first column as the index: a file is read as written.  (Rows longer
+    # than the header, which make pandas do that, are refused by Table._check_first_row.)
+    "index_col": False,
 }
 
 
@@ -194,6 +226,9 @@ def _read_safely(read, size):
         return read(size)
     except (zipfile.BadZipFile, EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
         raise ReadFailure("not_csv", f"The compressed file is damaged: {exc}.") from None
+
+
+_FIELD_COUNTS = re.compile(r"Expected (\d+) fields in line \d+, saw (\d+)")
 
 
 def _line_from(message: str) -> int | None:

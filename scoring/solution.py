@@ -29,6 +29,8 @@ class Solution:
 
     ``truth`` holds the targets in the form the metric computes on (floats, label
     codes into ``labels``, integer ratings, or lists of labels for ranking);
+    ``labels`` is the label set: ``params['labels']`` when the competition declares
+    it, else the labels (or one-hot columns) the solution holds.
     ``prediction_columns`` are the columns a submission must have besides
     ``id_column``.  ``usage`` holds codes from :mod:`scoring.split` or None.
     """
@@ -65,7 +67,7 @@ class Solution:
         """JSON-safe summary for the platform to store with the solution (no targets)."""
         return {
             "metric": self.metric.name,
-            "params": dict(self.params),
+            "params": {k: list(v) if isinstance(v, list) else v for k, v in self.params.items()},
             "id_column": self.id_column,
             "prediction_columns": list(self.prediction_columns),
             "n_rows": self.n_rows,
@@ -138,6 +140,11 @@ def _build(table: Table, metric: Metric, params: dict, id_column) -> Solution:
     _check_ids(ids, index, id_column)
     usage = np.concatenate(usage_parts) if usage_column else None
     truth, labels, context, prediction_columns = _truth(metric, params, columns, targets)
+    if id_column in prediction_columns:
+        raise SolutionError(
+            f"class {id_column!r} would need a submission column named like the id column {id_column!r}; "
+            "rename the class or the id column"
+        )
     solution = Solution(
         metric=metric, params=params, id_column=id_column, target_columns=tuple(targets),
         prediction_columns=tuple(prediction_columns), ids=ids, truth=truth, labels=labels, usage=usage,
@@ -224,6 +231,7 @@ def _truth(metric: Metric, params: dict, columns: dict, targets: list):
     kind = metric.truth
     target = targets[0]
     context = {"k": params.get("k")}
+    declared = params.get("labels")
     if kind == "number":
         return columns[target], None, context, [target]
     if kind == "binary":
@@ -232,22 +240,25 @@ def _truth(metric: Metric, params: dict, columns: dict, targets: list):
             raise SolutionError(f"metric {metric.name!r} needs targets of 0 or 1 in column {target!r}")
         return y.astype(np.int8), None, context, [target]  # a byte a row; arithmetic upcasts
     if kind == "rating":
-        y = columns[target]
-        if (y != np.round(y)).any():
-            raise SolutionError(f"metric {metric.name!r} needs whole-number ratings in column {target!r}")
-        return y.astype(np.int64), None, context, [target]
+        return _ratings(columns[target], metric, target), None, context, [target]
     if kind == "label_list":
         return [v.split() for v in columns[target]], None, context, [target]
     if kind == "class" and len(targets) > 1:
-        return _one_hot(columns, targets, metric) + (context, list(targets))
+        codes, labels = _one_hot(columns, targets, metric, declared)
+        context["n_labels"] = len(labels)
+        return codes, labels, context, list(labels)
     raw = columns[target]
     _no_empty(raw, target)
-    labels = _natural_labels(raw)
+    # Declared labels are the label set in their declared order, whichever of them the rows use.
+    labels = _natural_labels(raw) if declared is None else pd.Index(declared, dtype=object)
     codes = labels.get_indexer(raw).astype(np.int64)
+    if declared is not None:
+        _check_declared(raw, codes, target, labels)
     context["n_labels"] = len(labels)
     if kind == "class":
         return codes, tuple(labels), context, [str(v) for v in labels]
     if "positive_label" in params:
+        # With declared labels, resolve_params has already checked these two rules.
         positive = params["positive_label"]
         if len(labels) > 2:
             raise SolutionError(f"metric {metric.name!r} is binary but the solution has {len(labels)} labels")
@@ -259,7 +270,33 @@ def _truth(metric: Metric, params: dict, columns: dict, targets: list):
     return codes, tuple(labels), context, [target]
 
 
-def _one_hot(columns: dict, targets: list, metric: Metric):
+def _check_declared(raw: np.ndarray, codes: np.ndarray, column: str, labels: pd.Index) -> None:
+    """Every solution value must be a declared label (the organizer reads this, so it names them)."""
+    stray = np.flatnonzero(codes < 0)
+    if stray.size:
+        shown = ", ".join(repr(v) for v in pd.unique(raw[stray])[:5])
+        raise SolutionError(
+            f"solution column {column!r} has {stray.size} value{'s that are' if stray.size > 1 else ' that is'} "
+            "not among the declared labels, "
+            f"e.g. {shown} (first at row {stray[0] + 2}); declared labels: {', '.join(map(repr, labels))}"
+        )
+
+
+def _ratings(y: np.ndarray, metric: Metric, column: str) -> np.ndarray:
+    """Whole-number ratings as int64, within the range submissions may use too."""
+    fractional, outside = values.integer_problems(y)
+    for mask, what in ((outside, "outside that range"), (fractional, "not a whole number")):
+        if mask.any():
+            row = int(np.flatnonzero(mask)[0])
+            raise SolutionError(
+                f"metric {metric.name!r} needs ratings that are whole numbers from {-values.MAX_INTEGER} to "
+                f"{values.MAX_INTEGER} in column {column!r}; row {row + 2} holds {y[row]:g}, {what}"
+            )
+    return y.astype(np.int64)
+
+
+def _one_hot(columns: dict, targets: list, metric: Metric, declared: list | None):
+    """(class codes, class labels) of a one-hot solution: its columns, or the declared labels."""
     matrix = np.column_stack([columns[t] for t in targets])
     valid = np.isin(matrix, (0.0, 1.0)).all(axis=1) & (matrix.sum(axis=1) == 1)
     if not valid.all():
@@ -267,7 +304,17 @@ def _one_hot(columns: dict, targets: list, metric: Metric):
         raise SolutionError(
             f"metric {metric.name!r}: one-hot solution rows must hold a single 1 and otherwise 0 (row {row} does not)"
         )
-    return matrix.argmax(axis=1).astype(np.int64), tuple(targets)
+    codes = matrix.argmax(axis=1).astype(np.int64)
+    if declared is None:
+        return codes, tuple(targets)
+    stray = [t for t in targets if t not in declared]
+    if stray:
+        raise SolutionError(
+            f"one-hot solution columns {', '.join(map(repr, stray))} are not among the declared labels "
+            f"{', '.join(map(repr, declared))}"
+        )
+    # Declared classes without a column are classes no row has: zero columns, nothing to store.
+    return pd.Index(declared, dtype=object).get_indexer(targets)[codes].astype(np.int64), tuple(declared)
 
 
 def _check_parts(solution: Solution) -> None:

@@ -22,29 +22,53 @@ _TEXT_PREDICTIONS = ("label", "label_list")
 def check(solution: Solution, source) -> tuple[list[Problem], object]:
     """Return (problems, predictions in solution row order); predictions is None
     whenever there are problems."""
+    return _with_table(source, lambda table: _check_table(solution, table))
+
+
+def check_ids(solution: Solution, source) -> list[Problem]:
+    """Problems with the ids of ``source`` alone: the same checks and messages as for a
+    submission's id column, while other columns may be anything (features, say)."""
+    problems, _ = _with_table(source, lambda table: _check_table(solution, table, ids_only=True))
+    return problems
+
+
+def _with_table(source, work):
+    """``work(table)``, with a file that cannot be read as a table reported as its one problem."""
     try:
         table = Table(source)
     except ReadFailure as failure:
         return [Problem(failure.code, failure.message, failure.row, None)], None
     try:
-        return _check_table(solution, table)
+        return work(table)
     except ReadFailure as failure:
         return [Problem(failure.code, failure.message, failure.row, None)], None
     finally:
         table.close()
 
 
+def _check_id_header(solution: Solution, columns: list[str], log: ProblemLog) -> list[str]:
+    """Report a missing id column (other columns are not looked at); return the id column if present."""
+    if solution.id_column in columns:
+        return [solution.id_column]
+    _missing_column(solution.id_column, columns, "That column holds the test set's ids", log)
+    return []
+
+
+def _missing_column(name: str, columns: list[str], expected: str, log: ProblemLog) -> None:
+    by_lower = {c.lower(): c for c in columns}
+    hint = ""
+    if name.lower() in by_lower:
+        hint = f" (found {by_lower[name.lower()]!r}; names are case-sensitive)"
+    log.add(Problem("missing_columns", f"Missing column {name!r}{hint}. {expected}.", 1, name))
+
+
 def _check_header(solution: Solution, columns: list[str], log: ProblemLog) -> list[str]:
     """Report missing and extra columns; return the expected columns present."""
     expected = [solution.id_column, *solution.prediction_columns]
     listed = ", ".join(expected)
-    by_lower = {c.lower(): c for c in columns}
     for name in expected:
         if name not in columns:
-            hint = ""
-            if name.lower() in by_lower:
-                hint = f" (found {by_lower[name.lower()]!r}; names are case-sensitive)"
-            log.add(Problem("missing_columns", f"Missing column {name!r}{hint}. Expected columns: {listed}.", 1, name))
+            _missing_column(name, columns, f"Expected columns: {listed}", log)
     seen = set()
     for name in columns:
         if name in seen or name not in expected:
@@ -83,9 +107,12 @@ def _convert(solution: Solution, series: pd.Series, column: str, row0: int, log:
     metric = solution.metric
     kind = metric.prediction
     if kind == "label":
-        return values.to_labels(series, column, row0, log, pd.Index(solution.labels, dtype=object), listed=False)
+        # Declared labels are public (the competition publishes them), so the message may list
+        # them; labels taken from the solution must not leak.
+        declared = "labels" in solution.params
+        return values.to_labels(series, column, row0, log, pd.Index(solution.labels, dtype=object), listed=declared)
     if kind == "label_list":
-        return values.to_label_lists(series, column, row0, log, allow_empty=False)
+        return values.to_label_lists(series)
     if kind == "rating":
         return values.to_integers(series, column, row0, log)[0]
     numbers = values.to_numbers(series, column, row0, log)
@@ -106,14 +133,15 @@ def _place(predictions, converted: list, targets, rows) -> None:
         predictions[targets] = converted[0][rows]
 
 
-def _check_table(solution: Solution, table: Table):
+def _check_table(solution: Solution, table: Table, ids_only: bool = False):
+    """(problems, predictions); with ``ids_only`` just the id column is read and checked."""
     log = ProblemLog()
-    present = _check_header(solution, table.columns, log)
+    present = (_check_id_header if ids_only else _check_header)(solution, table.columns, log)
     id_column = solution.id_column
     has_ids = id_column in present
     value_columns = [c for c in present if c != id_column]
     text_kind = solution.metric.prediction in _TEXT_PREDICTIONS
-    predictions = _empty_predictions(solution)
+    predictions = None if ids_only else _empty_predictions(solution)
     seen = np.zeros(solution.n_rows, dtype=bool)  # solution rows already submitted
     n_rows = 0
     for chunk in table.chunks(

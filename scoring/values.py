@@ -74,13 +74,28 @@ def to_numbers(series: pd.Series, column: str, row0: int, log: ProblemLog, what=
     return np.where(np.isfinite(values), values, np.nan)
 
 
+# Whole numbers are read through float64, which holds every integer up to 2**53 - 1
+# exactly; beyond that '9007199254740993' would silently become ...992 (and past 2**63
+# the cast to int64 would overflow).  Solutions and submissions share this range.
+MAX_INTEGER = 2**53 - 1
+INTEGER_RULE = f"Ratings must be whole numbers from {-MAX_INTEGER} to {MAX_INTEGER}."
+
+
+def integer_problems(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of finite values that are (not whole, outside +-MAX_INTEGER); NaN is in neither."""
+    finite = np.isfinite(values)
+    outside = finite & (np.abs(values) > MAX_INTEGER)
+    fractional = finite & ~outside & (values != np.round(values))
+    return fractional, outside
+
+
 def to_integers(series, column, row0, log) -> np.ndarray:
     """Whole-number ratings as int64 (problem cells are 0); 2.0 counts as 2."""
     values = to_numbers(series, column, row0, log, what="whole numbers")
-    # Huge values are not usable ratings either (and would overflow int64).
-    fractional = np.isfinite(values) & ((values != np.round(values)) | (np.abs(values) > 2.0**53))
+    fractional, outside = integer_problems(values)
     _report(log, "not_a_number", column, fractional, row0, series, _not_number_text(column, "whole numbers"))
-    ok = np.isfinite(values) & ~fractional
+    check_range(values, column, row0, log, series, outside, INTEGER_RULE)
+    ok = np.isfinite(values) & ~fractional & ~outside
     return np.where(ok, values, 0).astype(np.int64), ok
 
 
@@ -138,9 +153,10 @@ def to_labels(series, column, row0, log, labels: pd.Index, listed: bool) -> np.n
     return codes
 
 
-def to_label_lists(series, column, row0, log, allow_empty: bool) -> list[list[str]]:
-    """Space-separated labels per row (for ranking metrics)."""
-    values = text(series)
-    if not allow_empty:
-        _report(log, "empty_value", column, values == "", row0, series, _empty_text(column))
-    return [v.split() for v in values]
+def to_label_lists(series) -> list[list[str]]:
+    """Space-separated labels per row (for ranking metrics).
+
+    A blank cell is an empty list, a legitimate answer: as in Kaggle's apk, a row
+    without predictions scores 0.  So there is no problem to report here.
+    """
+    return [v.split() for v in text(series)]

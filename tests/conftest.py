@@ -32,7 +32,7 @@ STRICT_NO_SKIPS = ON_POSTGRES or os.environ.get("HOLDOUT_TEST_NO_SKIPS") == "1"
 
 # Variables the app reads; tests must never see the developer's own settings.
 _APP_ENV_VARS = ("HOLDOUT_ENV", "HOLDOUT_DATABASE_URL", "HOLDOUT_SECRET_KEY", "HOLDOUT_DATA_DIR",
-                 "HOLDOUT_MAX_UPLOAD_MB", "HOLDOUT_INSTANCE_DIR")
+                 "HOLDOUT_MAX_UPLOAD_MB", "HOLDOUT_INSTANCE_DIR", "HOLDOUT_BASE_URL")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -239,16 +239,22 @@ DEFAULT_PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def make_user(engine: Engine) -> Callable:
-    """make_user(username, password=DEFAULT_PASSWORD, role="learner", email=None) -> User (committed)."""
+    """make_user(username, password=DEFAULT_PASSWORD, role="learner", email=None, now=None) -> User (committed).
+
+    `now` defaults to webapp.clock.now(), so a frozen clock dates the account too.
+    """
     from competitions import accounts
     from competitions.db import make_session_factory
 
     factory = make_session_factory(engine)
 
+    import webapp.clock
+
     def _make(username: str = "alice", password: str = DEFAULT_PASSWORD, role: str = "learner",
-              email: str | None = None):
+              email: str | None = None, now=None):
         with factory() as s:
-            user = accounts.create_user(s, username, password, role=role, email=email)
+            user = accounts.create_user(s, username, password, role=role, email=email,
+                                        now=now or webapp.clock.now())
             s.commit()
             return user
 

@@ -17,7 +17,7 @@ ROOT_DIR = Path(__file__).resolve().parent.parent
 def env(monkeypatch, tmp_path):
     """A clean environment whose instance folder is a temporary directory."""
     for name in ("HOLDOUT_ENV", "HOLDOUT_SECRET_KEY", "HOLDOUT_DATABASE_URL", "HOLDOUT_DATA_DIR",
-                 "HOLDOUT_MAX_UPLOAD_MB"):
+                 "HOLDOUT_MAX_UPLOAD_MB", "HOLDOUT_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOLDOUT_INSTANCE_DIR", str(tmp_path / "instance"))
     return monkeypatch
@@ -140,3 +140,24 @@ def test_wsgi_refuses_to_start_in_production_without_a_secret_key(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert done.stderr.strip() == "Holdout cannot start: HOLDOUT_SECRET_KEY must be set when HOLDOUT_ENV=production"
+
+
+def test_base_url_is_unset_by_default(env, build):
+    assert build().config["BASE_URL"] is None
+
+
+def test_base_url_comes_from_the_environment_and_reset_links_use_it(env, build, make_user):
+    env.setenv("HOLDOUT_BASE_URL", "https://holdout.example.org/")
+    app = build()
+    assert app.config["BASE_URL"] == "https://holdout.example.org"
+    make_user("alice")
+    result = app.test_cli_runner().invoke(args=["users", "reset-link", "alice"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1].startswith("https://holdout.example.org/reset/")
+
+
+@pytest.mark.parametrize("value", ["holdout.example.org", "ftp://holdout.example.org", "https://"])
+def test_a_base_url_without_scheme_or_host_is_refused(env, build, value):
+    env.setenv("HOLDOUT_BASE_URL", value)
+    with pytest.raises(ConfigError, match="HOLDOUT_BASE_URL"):
+        build()

@@ -45,7 +45,7 @@ def create_user(username: str, role: str, email: str | None, password_stdin: boo
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     session = get_session()
     try:
-        user = accounts.create_user(session, username, password, role=role, email=email)
+        user = accounts.create_user(session, username, password, role=role, email=email, now=clock.now())
         session.commit()
     except DomainError as exc:
         _fail(exc.message)
@@ -65,6 +65,26 @@ def set_role(username: str, role: str) -> None:
     click.echo(f"{user.username} is now {user.role}.")
 
 
+@users_cli.command("reset-link")
+@click.argument("username")
+def reset_link(username: str) -> None:
+    """Print a one-time password reset link for USERNAME, valid for 24 hours.
+
+    Links point at HOLDOUT_BASE_URL when it is set, else at http://127.0.0.1:8000. Only the
+    latest link for a user works; the user's sessions and API tokens are left alone.
+    """
+    from .auth import reset_link_url
+
+    session = get_session()
+    user = accounts.find_user(session, username)
+    if user is None:
+        _fail(f"No user named {username!r}.")
+    row, token = accounts.create_reset_link(session, user, now=clock.now(), created_by=None)
+    session.commit()
+    click.echo(f"Password reset link for {user.username}, valid once until {row.expires_at:%Y-%m-%d %H:%M} UTC:")
+    click.echo(reset_link_url(token))
+
+
 @users_cli.command("list")
 def list_users() -> None:
     for user in accounts.list_users(get_session()):
@@ -80,7 +100,7 @@ def create_token(username: str, label: str) -> None:
     user = accounts.find_user(session, username)
     if user is None:
         _fail(f"No user named {username!r}.")
-    _, plaintext = tokens.create_token(session, user, label)
+    _, plaintext = tokens.create_token(session, user, label, now=clock.now())
     session.commit()
     click.echo(f"Token for {user.username} (shown once; store it safely):")
     click.echo(plaintext)
@@ -136,12 +156,17 @@ def import_competition(path: str, owner: str | None) -> None:
     if user is None:
         _fail("No owner: pass --owner USERNAME (an organizer or admin).")
     try:
-        competition = bundles.import_bundle(session, get_storage(), user, path)
+        created = bundles.import_bundle(session, get_storage(), user, path, clock.now())
         session.commit()
     except DomainError as exc:
         session.rollback()
         _fail(exc.message)
+    competition = created.competition
     click.echo(f"Imported {competition.slug}: {competition.title}")
+    labels = (competition.metric_params or {}).get("labels")
+    if created.labels_from and labels:
+        click.echo(f"Labels taken from the {created.labels_from}: {', '.join(labels)}. If a label is missing "
+                   "(one absent from the test rows), declare them with labels = [...] in competition.toml.")
 
 
 @competitions_cli.command("export")

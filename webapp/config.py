@@ -56,6 +56,16 @@ def _int_from_env(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
 
 
+def base_url_from_env() -> str | None:
+    """HOLDOUT_BASE_URL, e.g. https://holdout.example.org: where links made outside a request point."""
+    raw = os.environ.get("HOLDOUT_BASE_URL", "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(("http://", "https://")) or len(raw.split("://", 1)[1].strip("/")) == 0:
+        raise ConfigError(f"HOLDOUT_BASE_URL must start with http:// or https:// and name a host, got {raw!r}")
+    return raw.rstrip("/")
+
+
 def config_from_env(overrides: dict) -> dict:
     """The app's settings: HOLDOUT_* variables, then `overrides` on top.
 
@@ -69,6 +79,7 @@ def config_from_env(overrides: dict) -> dict:
         "SECRET_KEY": overrides.get("SECRET_KEY") or secret_key_from_env(production),
         "DATA_DIR": os.environ.get("HOLDOUT_DATA_DIR", str(instance_dir() / "data")),
         "MAX_UPLOAD_MB": _int_from_env("HOLDOUT_MAX_UPLOAD_MB", 100),
+        "BASE_URL": base_url_from_env(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from competitions import accounts, bundles, participation, submitting
-from competitions.models import Competition, User, utcnow
+from competitions.models import Competition, User
 from competitions.storage import Storage
 
 DEMO_LEARNERS = ["ada", "grace", "alan", "katherine"]
@@ -57,12 +57,11 @@ class SeedReport:
     credentials: dict[str, str]
 
 
-def seed(session: Session, storage: Storage, now: datetime | None = None) -> SeedReport:
+def seed(session: Session, storage: Storage, now: datetime) -> SeedReport:
     """Idempotent: existing demo users and competitions are left alone."""
-    now = now or utcnow()
     credentials: dict[str, str] = {}
-    organizer = _ensure_user(session, "organizer", "organizer", credentials)
-    learners = [_ensure_user(session, name, "learner", credentials) for name in ["learner", *DEMO_LEARNERS]]
+    organizer = _ensure_user(session, "organizer", "organizer", credentials, now)
+    learners = [_ensure_user(session, name, "learner", credentials, now) for name in ["learner", *DEMO_LEARNERS]]
     created = []
     for task in TASKS:
         if session.scalar(select(Competition.id).where(Competition.slug == task.slug)) is not None:
@@ -76,11 +75,11 @@ def seed(session: Session, storage: Storage, now: datetime | None = None) -> See
     return SeedReport(created, credentials)
 
 
-def _ensure_user(session: Session, username: str, role: str, credentials: dict[str, str]) -> User:
+def _ensure_user(session: Session, username: str, role: str, credentials: dict[str, str], now: datetime) -> User:
     user = accounts.find_user(session, username)
     if user is None:
         password = secrets.token_urlsafe(9)
-        user = accounts.create_user(session, username, password, role=role)
+        user = accounts.create_user(session, username, password, role=role, now=now)
         credentials[username] = password
     return user
 
@@ -115,9 +114,10 @@ def _import(session: Session, storage: Storage, organizer: User, task: DemoTask,
         manifest = {"competition": {
             "title": task.title, "slug": task.slug, "subtitle": task.subtitle, "metric": task.metric,
             "id_column": "id", "start": now - timedelta(days=14), "deadline": now + timedelta(days=30),
-            "daily_limit": 5, "final_selections": 2, "public_fraction": 0.3, "seed": 42}}
+            "daily_limit": 5, "final_selections": 2, "public_fraction": 0.3, "seed": 42,
+            "sample_submission": "sample_submission.csv", "test_file": "test.csv"}}
         (root / bundles.MANIFEST).write_text(tomli_w.dumps(manifest))
-        return bundles.import_bundle(session, storage, organizer, root)
+        return bundles.import_bundle(session, storage, organizer, root, now).competition
 
 
 def _sample(task: DemoTask, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -175,6 +175,7 @@ def _baselines(session: Session, storage: Storage, competition: Competition, tas
         user = by_name[username]
         when = competition.start_at + timedelta(days=day, hours=3)
         participation.join(session, competition, user, when)
+        session.commit()  # submit() commits in steps and wants a clean session
         data = _predictions(task, model_name, frames).to_csv(index=False).encode()
         submitting.submit(session, storage, competition, user, "submission.csv", io.BytesIO(data),
                           description, when)

@@ -1,10 +1,21 @@
-"""Error pages for people, JSON errors for /api/, and a request id on every response."""
+"""Error pages for people, JSON errors for /api/, and a request id on every response.
+
+The one error policy for a DomainError (a refusal written for the user):
+1. a form with fields shows it next to its field (`show_on_form`) and is
+   rendered again with 422, keeping what the user typed;
+2. an action button, a view marked `@returns_to(page)`, shows it as a message
+   on the page the button was on (303 redirect back there), except a refusal
+   of access (403, 404), which no message next to a button could fix;
+3. anything else, every GET page and the whole API, reaches the one handler
+   below: an error page, or JSON under /api/.
+"""
 from __future__ import annotations
 
 import logging
 import uuid
+from functools import wraps
 
-from flask import Flask, Response, g, jsonify, make_response, render_template, request
+from flask import Flask, Response, flash, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -68,11 +79,39 @@ def _csrf_error(exc: CSRFError):
                           "The form had expired or was sent from elsewhere. Reload the page and try again.")
 
 
+def returns_to(endpoint: str, *args: str):
+    """Mark an action view: a DomainError goes back to `endpoint` (built from the view's
+    own URL arguments named in `args`) as a message, instead of to an error page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*a, **kwargs):
+            g.return_to = (endpoint, {name: kwargs[name] for name in args})
+            return view(*a, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def show_on_form(form, exc: DomainError) -> None:
+    """Attach a refusal to the form field it names, or above the form when it names none."""
+    target = getattr(form, exc.field, None) if exc.field else None
+    if target is not None and hasattr(target, "errors"):
+        target.errors = list(target.errors) + [exc.message]
+    else:
+        flash(exc.message, "error")
+
+
 def _domain_error(exc: DomainError):
     # A use case refused: the message is written for the user, so show it as is.
     session = g.get("db")
     if session is not None:
         session.rollback()
+    if not wants_json() and request.method == "POST" and g.get("return_to") and exc.status not in (403, 404):
+        endpoint, args = g.return_to
+        flash(exc.message, "error")
+        return redirect(url_for(endpoint, **args), 303)
     return error_response(exc.status, exc.code, exc.message, **exc.details())
 
 

@@ -70,6 +70,9 @@ class CompetitionForm(FlaskForm):
     rules_md = TextAreaField("Rules (Markdown)")
     metric = SelectField("Metric")
     metric_params = StringField("Metric parameters (JSON, e.g. {\"k\": 5})", validators=[Optional()])
+    labels = StringField("Labels (comma-separated; for label and class metrics)", validators=[Optional()],
+                         description="Every label learners may predict, including any absent from the test rows. "
+                                     "Left empty, they come from the sample submission or else the solution.")
     id_column = StringField("Id column", default="id", validators=[DataRequired(), Length(max=64)])
     start_at = StringField("Start (UTC, YYYY-MM-DDTHH:MM)", validators=[DataRequired()])
     deadline_at = StringField("Deadline (UTC, YYYY-MM-DDTHH:MM)", validators=[DataRequired()])
@@ -78,6 +81,11 @@ class CompetitionForm(FlaskForm):
     final_selections = IntegerField("Final selections", default=2)
     visibility = SelectField("Visibility", choices=[SelectChoice("public"),
                                                          SelectChoice("unlisted", "unlisted (invite link)")])
+    sample_submission = StringField("Sample submission (one of the data files)", validators=[Optional(), Length(max=255)],
+                                    description="Checked against the solution, and marked on the Data tab.")
+    test_file = StringField("Test file (one of the data files)", validators=[Optional(), Length(max=255)],
+                            description="Its id column must hold exactly the solution's ids.")
+    data_open = BooleanField("Data open to anyone who can see the competition, without joining")
     public_fraction = FloatField("Public fraction (when the solution has no Usage column)", default=0.3)
     seed = IntegerField("Split seed", default=0)
 
@@ -99,3 +107,14 @@ class SolutionForm(FlaskForm):
 
 class ConfirmSolutionForm(FlaskForm):
     sha256 = HiddenField(validators=[DataRequired()])
+
+
+class ResetPasswordForm(FlaskForm):
+    """Set a new password through an admin's one-time reset link."""
+
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=1024)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat new password",
+                            validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
+    sign_out_everywhere = BooleanField("Sign out everywhere: end all my other sessions and revoke my API tokens")

@@ -1,12 +1,13 @@
 """All tables; Alembic's env.py uses Base.metadata as its target."""
+from .audit import AuditAction, AuditEntry
 from .base import Base, UTCDateTime, utcnow
 from .competition import Competition, CompetitionFile, Solution, State, Visibility
 from .submissions import QuotaUsage, Status, Submission, SubmissionScore
 from .teams import Team, TeamMember
-from .users import ApiToken, Role, User
+from .users import ApiToken, PasswordReset, Role, User
 
 __all__ = [
-    "ApiToken", "Base", "Competition", "CompetitionFile", "QuotaUsage", "Role", "Solution",
+    "ApiToken", "AuditAction", "AuditEntry", "Base", "Competition", "CompetitionFile", "QuotaUsage", "Role", "Solution",
     "State", "Status", "Submission", "SubmissionScore", "Team", "TeamMember", "UTCDateTime",
-    "User", "Visibility", "utcnow",
+    "User", "Visibility", "utcnow", "PasswordReset",
 ]

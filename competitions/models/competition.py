@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, UTCDateTime
 
 
 class State(str, enum.Enum):
@@ -36,6 +36,10 @@ class Competition(Base):
     metric: Mapped[str] = mapped_column(String(40))
     metric_params: Mapped[dict] = mapped_column(JSON, default=dict)
     id_column: Mapped[str] = mapped_column(String(64), default="id")
+    # Data files the organizer names: the sample submission (checked against the
+    # solution) and the test file (whose ids must be exactly the solution's).
+    sample_submission: Mapped[str | None] = mapped_column(String(255))
+    test_file: Mapped[str | None] = mapped_column(String(255))
 
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -47,8 +51,10 @@ class Competition(Base):
 
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC.value)
     invite_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Data download needs joining (accepting the rules) unless the organizer opens it.
+    data_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     owner = relationship("User")
     files: Mapped[list[CompetitionFile]] = relationship(
@@ -77,7 +83,7 @@ class CompetitionFile(Base):
     name: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     competition: Mapped[Competition] = relationship(back_populates="files")
 
@@ -97,4 +103,4 @@ class Solution(Base):
     n_private: Mapped[int] = mapped_column(Integer)
     n_ignored: Mapped[int] = mapped_column(Integer)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,10 +4,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, and_, not_, select
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, UTCDateTime
+from .competition import Competition
 
 
 class Status(str, enum.Enum):
@@ -27,7 +29,7 @@ class Submission(Base):
     competition_id: Mapped[int] = mapped_column(ForeignKey("competitions.id", ondelete="CASCADE"))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(String(500), default="")
 
     file_name: Mapped[str] = mapped_column(String(255))
@@ -45,12 +47,37 @@ class Submission(Base):
     solution_version: Mapped[int | None] = mapped_column(Integer)
     scorer_version: Mapped[str | None] = mapped_column(String(32))
 
-    is_late: Mapped[bool] = mapped_column(Boolean, default=False)
     selected: Mapped[bool] = mapped_column(Boolean, default=False)
     disqualified_reason: Mapped[str | None] = mapped_column(String(500))
 
+    competition: Mapped[Competition] = relationship()
     team = relationship("Team")
     user = relationship("User")
+
+    # The two rules below are written once and work both on a loaded row and
+    # inside a query, so the leaderboards, the pages and the API cannot disagree.
+
+    @hybrid_property
+    def is_late(self) -> bool:
+        """Sent at or after the deadline: a fact of its time and the current deadline,
+        never stored, so moving the deadline moves the line."""
+        return self.created_at >= self.competition.deadline_at
+
+    @is_late.inplace.expression
+    @classmethod
+    def _is_late_expression(cls):
+        deadline = select(Competition.deadline_at).where(Competition.id == cls.competition_id).scalar_subquery()
+        return cls.created_at >= deadline
+
+    @hybrid_property
+    def is_ranked(self) -> bool:
+        """Counts on the leaderboards: scored, on time and not disqualified."""
+        return self.status == Status.SCORED.value and not self.is_late and self.disqualified_reason is None
+
+    @is_ranked.inplace.expression
+    @classmethod
+    def _is_ranked_expression(cls):
+        return and_(cls.status == Status.SCORED.value, not_(cls.is_late), cls.disqualified_reason.is_(None))
 
 
 class SubmissionScore(Base):
@@ -65,7 +92,7 @@ class SubmissionScore(Base):
     public_score: Mapped[float | None] = mapped_column(Float)
     private_score: Mapped[float | None] = mapped_column(Float)
     scorer_version: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class QuotaUsage(Base):

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 
 LABEL_PARAMS = {"positive_label"}  # compared with label text, whatever type the default has
+# Metrics whose truth is a label or a class take ``labels``: the competition's declared label set.
+LABELLED_TRUTHS = ("label", "class")
 KINDS = ("regression", "binary", "multiclass", "multilabel-ranking")
 
 # How a solution's target cells are read (``truth``) and how a submission's
@@ -33,7 +35,8 @@ PREDICTIONS = ("number", "probability", "score", "label", "rating", "probabiliti
 class Metric:
     """A registered metric.
 
-    ``params`` maps each parameter name to its default.  ``columns`` says in
+    ``params`` maps each parameter name to its default (metrics with labels all
+    take ``labels``, default None: see :attr:`has_labels`).  ``columns`` says in
     words which submission columns the metric expects; the exact names come from
     the solution (see ``Solution.prediction_columns``).  ``best`` is the score of
     perfect predictions.
@@ -59,6 +62,9 @@ class Metric:
     finish: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self):
+        if self.truth in LABELLED_TRUTHS:
+            # Every metric with labels may declare them; None means "take them from the solution".
+            object.__setattr__(self, "params", {**self.params, "labels": None})
         if self.row_values is not None:
             object.__setattr__(self, "compute", RowMean(self.finish).of(self.row_values))
         assert self.compute is not None, self.name
@@ -68,14 +74,29 @@ class Metric:
         assert self.kind in KINDS and self.truth in TRUTHS and self.prediction in PREDICTIONS
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
 
+    @property
+    def has_labels(self) -> bool:
+        """True for metrics whose targets are labels or classes, which take a ``labels`` parameter."""
+        return self.truth in LABELLED_TRUTHS
+
     def resolve_params(self, given: Mapping[str, Any]) -> dict:
-        """Defaults overlaid with ``given``; unknown names and bad values raise ValueError."""
+        """Defaults overlaid with ``given``; unknown names and bad values raise ValueError.
+
+        ``labels`` becomes a list of label texts (JSON-safe, so it can be stored and
+        compared as is); left out or None, it is absent from the result, so params
+        without declared labels are exactly what they were before labels existed.
+        """
         unknown = sorted(set(given) - set(self.params))
         if unknown:
             known = ", ".join(self.params) or "none"
             raise ValueError(f"metric {self.name!r} has no parameter {unknown[0]!r} (parameters: {known})")
         merged = {**self.params, **given}
-        return {name: _coerce(self.name, name, self.params[name], value) for name, value in merged.items()}
+        if merged.get("labels") is None:
+            merged.pop("labels", None)
+        resolved = {name: _coerce(self.name, name, self.params[name], value) for name, value in merged.items()}
+        if "labels" in resolved and "positive_label" in resolved:
+            _check_positive_label(self.name, resolved["positive_label"], resolved["labels"])
+        return resolved
 
     def score(self, y, p, ctx=None) -> float:
         """The metric on all rows: ``w=None`` means unit weights, which metrics
@@ -89,6 +110,7 @@ class Metric:
             "kind": self.kind,
             "greater_is_better": self.greater_is_better,
             "params": dict(self.params),
+            "has_labels": self.has_labels,
             "columns": self.columns,
         }
 
@@ -120,6 +142,8 @@ def _outside_unit_interval(values):
 
 def _coerce(metric: str, name: str, default, value):
     """Give CLI strings the type of the default (``k=10`` becomes 10); labels become text."""
+    if name == "labels":
+        return _declared_labels(metric, value)
     if name in LABEL_PARAMS:
         return label_text(value)
     if isinstance(default, bool):
@@ -133,6 +157,51 @@ def _coerce(metric: str, name: str, default, value):
             raise ValueError(f"parameter {name!r} of metric {metric!r} must be a positive integer, got {value!r}")
         return number
     return label_text(value)
+
+
+def _declared_labels(metric: str, value) -> list[str]:
+    """The ``labels`` parameter as a list of distinct, non-empty label texts, in declared order.
+
+    A string is the command line's form, ``cat,dog,bird``.  A set is refused because
+    the order matters: it is the order of the class columns.
+    """
+    where = f"parameter 'labels' of metric {metric!r}"
+    if isinstance(value, str):
+        value = value.split(",") if value.strip() else []
+    elif not isinstance(value, (list, tuple)):
+        raise ValueError(
+            f"{where} must be a list of labels such as ['cat', 'dog'] (or cat,dog on the command line), "
+            f"got {type(value).__name__}"
+        )
+    if any(v is None or (isinstance(v, float) and v != v) for v in value):
+        raise ValueError(f"{where} cannot hold None or NaN: every label is a text or a number")
+    labels = [label_text(v) for v in value]
+    if not labels:
+        raise ValueError(f"{where} must list at least one label")
+    if "" in labels:
+        raise ValueError(f"{where} holds an empty label; an empty cell is never a label")
+    repeated = sorted({x for x in labels if labels.count(x) > 1})
+    if repeated:
+        raise ValueError(
+            f"{where} lists {', '.join(map(repr, repeated))} more than once "
+            "(labels are compared as text, so 1 and 1.0 are both '1')"
+        )
+    return labels
+
+
+def _check_positive_label(metric: str, positive: str, labels: list[str]) -> None:
+    """A binary label metric takes at most two declared labels (as it takes at most two
+    in a solution without them), and the positive label must be one of them."""
+    if len(labels) > 2:
+        raise ValueError(
+            f"metric {metric!r} is binary: 'labels' may list at most 2 labels (the positive and the "
+            f"negative one), got {len(labels)}: {', '.join(map(repr, labels))}"
+        )
+    if positive not in labels:
+        raise ValueError(
+            f"positive_label {positive!r} is not one of the declared labels {', '.join(map(repr, labels))}; "
+            "set positive_label to one of them"
+        )
 
 
 def label_text(value) -> str:

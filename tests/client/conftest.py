@@ -44,7 +44,7 @@ def make_competition(sessions, live_server):
         meta.update(overrides)
         with sessions() as s:
             hosting.create_competition(s, storage, s.merge(owner), parse_spec(meta), io.BytesIO(SOLUTION_CSV),
-                                       [("train.csv", io.BytesIO(TRAIN_CSV)), ("test.csv", io.BytesIO(TEST_CSV))])
+                                       [("train.csv", io.BytesIO(TRAIN_CSV)), ("test.csv", io.BytesIO(TEST_CSV))], now)
             s.commit()
         return slug
 
@@ -55,7 +55,7 @@ def make_competition(sessions, live_server):
 def make_token(sessions):
     def _make(user) -> str:
         with sessions() as s:
-            _, plaintext = tokens.create_token(s, s.merge(user), "client test")
+            _, plaintext = tokens.create_token(s, s.merge(user), "client test", now=datetime.now(timezone.utc))
             s.commit()
         return plaintext
 

@@ -40,6 +40,11 @@ def test_download_checks_every_file_against_the_listing(run, world, tmp_path):
         "train.csv": hashlib.sha256(TRAIN_CSV).hexdigest(), "test.csv": hashlib.sha256(TEST_CSV).hexdigest()}
 
     target = tmp_path / "downloaded"  # tmp_path / "data" is the server's storage
+    # Rules before data: the files come after joining, and the refusal says how to join.
+    refused = run("download", world.slug, "--dir", target)
+    assert refused.code == 1 and "holdout join" in refused.err, refused.err
+    assert not target.exists() or list(target.iterdir()) == []
+    assert run("join", world.slug).code == 0
     done = run("download", world.slug, "--dir", target)
     assert done.code == 0, done.err
     assert done.out.count("sha256 ok") == 2
@@ -53,6 +58,7 @@ def test_download_rejects_a_file_whose_hash_does_not_match(run, world, tmp_path,
     from holdout_client import api
 
     monkeypatch.setattr(api.Api, "download", lambda self, path, target: target.write_bytes(b"x") and "0" * 64)
+    assert run("join", world.slug).code == 0
     done = run("download", world.slug, "--dir", tmp_path / "bad")
     assert done.code == 1
     assert "sha256 mismatch" in done.err and done.err.count("\n") == 1

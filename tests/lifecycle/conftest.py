@@ -63,9 +63,11 @@ def people(make_user) -> People:
 @pytest.fixture
 def bearer(sessions):
     """bearer(user) -> headers with a fresh API token for that user."""
+    import webapp.clock
+
     def _make(user) -> dict:
         with sessions() as s:
-            _, plaintext = tokens.create_token(s, s.merge(user), "test")
+            _, plaintext = tokens.create_token(s, s.merge(user), "test", now=webapp.clock.now())
             s.commit()
         return {"Authorization": f"Bearer {plaintext}"}
 
@@ -81,7 +83,7 @@ def make_competition(sessions, storage):
             spec = parse_spec(metadata(slug, **overrides))
             competition = hosting.create_competition(
                 s, storage, s.merge(owner), spec, io.BytesIO(solution or solution_csv()),
-                [(name, io.BytesIO(data)) for name, data in files.items()])
+                [(name, io.BytesIO(data)) for name, data in files.items()], DURING).competition
             s.commit()
             return competition
 

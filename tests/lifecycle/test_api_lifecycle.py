@@ -53,8 +53,10 @@ def test_full_lifecycle_through_the_api(client, people, bearer, clock):
     files = call("get", "/competitions/house-prices/files", alice).get_json()
     assert sorted(f["name"] for f in files) == ["test.csv", "train.csv"]
     assert {f["name"]: f["size"] for f in files} == {"train.csv": len(TRAIN_CSV), "test.csv": len(TEST_CSV)}
-    download = call("get", "/competitions/house-prices/files/train.csv", alice)
-    assert download.status_code == 200 and download.get_data() == TRAIN_CSV
+    # Rules before data: downloading waits for joining, and the refusal names the join endpoint.
+    early = call("get", "/competitions/house-prices/files/train.csv", alice)
+    assert early.status_code == 403 and early.get_json()["error"] == "join_required"
+    assert "POST /api/v1/competitions/house-prices/join" in early.get_json()["message"]
     assert call("get", "/competitions/house-prices/files/solution.csv", alice).status_code == 404
 
     # Submitting before joining is refused with a message that says what to do.
@@ -64,6 +66,8 @@ def test_full_lifecycle_through_the_api(client, people, bearer, clock):
     for who in (alice, bob):
         joined = call("post", "/competitions/house-prices/join", who)
         assert joined.status_code == 200 and joined.get_json()["joined"] is True
+    download = call("get", "/competitions/house-prices/files/train.csv", alice)
+    assert download.status_code == 200 and download.get_data() == TRAIN_CSV
 
     # Validate: the same checks, no score and no quota.
     ok = call("post", "/competitions/house-prices/validate", alice, data=upload(predictions(0.5)))
@@ -147,7 +151,7 @@ def test_full_lifecycle_through_the_api(client, people, bearer, clock):
     assert abs(private["entries"][1]["score"] - 0.2) < 1e-3
     public = call("get", "/competitions/house-prices/leaderboard").get_json()
     assert abs(public["entries"][1]["score"] - 0.4) < 1e-3  # bob's late 0.01 is not ranked
-    assert public["entries"][1]["entries"] == 2  # ... but it is one of his entries
+    assert public["entries"][1]["entries"] == 1  # ... nor counted among his entries (only ranked ones are)
 
     mine = call("get", "/competitions/house-prices/submissions", alice).get_json()
     assert all("private_score" in s for s in mine)
@@ -213,7 +217,7 @@ def test_revoked_and_unknown_tokens_are_refused(client, people, bearer, sessions
     assert client.post(f"{API}/competitions/none/join", headers={"Authorization": "Bearer hdt_nope"}).status_code == 401
     with sessions() as s:
         row = tokens.list_tokens(s, s.merge(people.alice))[0]
-        tokens.revoke_token(s, s.merge(people.alice), row.id)
+        tokens.revoke_token(s, s.merge(people.alice), row.id, now=DURING)
         s.commit()
     response = client.get(f"{API}/competitions", headers=headers)
     assert response.status_code == 401 and response.get_json()["error"] == "unauthorized"

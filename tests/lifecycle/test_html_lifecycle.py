@@ -75,7 +75,10 @@ def test_full_lifecycle_through_the_web_views(app, people, login, clock, session
     assert "<h2>Welcome</h2>" in overview and "<script>alert(1)</script>" not in overview
     data_page = get(alice, "/c/house-prices/data").get_data(as_text=True)
     assert "train.csv" in data_page and "test.csv" in data_page and "solution" not in data_page.lower()
-    assert get(alice, "/c/house-prices/files/train.csv").get_data() == TRAIN_CSV
+    # Rules before data: the Data tab lists the files with a Join button; downloads wait for joining.
+    assert "accept its rules" in data_page and 'action="/c/house-prices/join"' in data_page
+    assert 'href="/c/house-prices/files/train.csv"' not in data_page
+    assert "Join this competition" in get(alice, "/c/house-prices/files/train.csv", expect=403).get_data(as_text=True)
     get(alice, "/c/house-prices/files/solution.csv", expect=404)
 
     # Submitting before joining sends you to the overview; joining needs the rules accepted.
@@ -86,6 +89,8 @@ def test_full_lifecycle_through_the_web_views(app, people, login, clock, session
         joined = client.post("/c/house-prices/join", data={"accept_rules": "y"})
         assert joined.status_code == 302 and joined.headers["Location"].endswith("/c/house-prices/submit")
     assert "2</strong> of 2 submissions left today" in get(alice, "/c/house-prices/submit").get_data(as_text=True)
+    assert get(alice, "/c/house-prices/files/train.csv").get_data() == TRAIN_CSV
+    assert 'href="/c/house-prices/files/train.csv"' in get(alice, "/c/house-prices/data").get_data(as_text=True)
 
     # A valid file is scored at once; an invalid one lists its problems and uses no quota.
     scored = alice.post("/c/house-prices/submit", data=upload(predictions(0.5, 0.1), "first"),
@@ -158,7 +163,7 @@ def test_full_lifecycle_through_the_web_views(app, people, login, clock, session
     assert [(r["rank"], r["team"], r["rank_change"]) for r in rows] == [("1", "alice", "0"), ("2", "bob", "0")]
     assert abs(float(rows[0]["score"]) - 0.1) < 1e-3  # the selected submission's private score
     public = csv_rows(get(alice, "/c/house-prices/leaderboard.csv"))
-    assert abs(float(public[1]["score"]) - 0.4) < 1e-3 and public[1]["entries"] == "2"  # late: counted, not ranked
+    assert abs(float(public[1]["score"]) - 0.4) < 1e-3 and public[1]["entries"] == "1"  # late: neither ranked nor counted
     history = get(bob, "/c/house-prices/submissions").get_data(as_text=True)
     assert "late" in history and "Private" in history
 

@@ -78,7 +78,7 @@ HTML = [
     ("index", "get", "/", None, (200, 200, 200, 200, 200, 200)),
     ("overview", "get", C, None, (200, 200, 200, 200, 200, 200)),
     ("data", "get", f"{C}/data", None, (200, 200, 200, 200, 200, 200)),
-    ("download", "get", f"{C}/files/train.csv", None, (200, 200, 200, 200, 200, 200)),
+    ("download", "get", f"{C}/files/train.csv", None, (403, 403, 200, 403, 200, 200)),
     ("download-solution-name", "get", f"{C}/files/solution.csv", None, (404,) * 6),
     ("leaderboard", "get", f"{C}/leaderboard", None, (200,) * 6),
     ("leaderboard-private", "get", f"{C}/leaderboard?board=private", None, (403, 403, 403, 403, 200, 200)),
@@ -92,8 +92,9 @@ HTML = [
      (SIGNIN, f"302>{C}", f"302>{C}/submissions", f"302>{C}", f"302>{C}", f"302>{C}")),
     ("my-submissions", "get", f"{C}/submissions", None,
      (SIGNIN, f"302>{C}", 200, f"302>{C}", f"302>{C}", f"302>{C}")),
+    # Only members select; anyone else gets the 403 page that says to join first.
     ("selection", "post", f"{C}/selection", lambda r, w: {"submission_ids": [str(w.sid)]},
-     (SIGNIN,) + (f"302>{C}/submissions",) * 5),
+     (SIGNIN, 403, f"303>{C}/submissions", 403, 403, 403)),
     ("submission-file", "get", f"{C}/submissions/{{sid}}/file", None, (SIGNIN, 404, 200, 404, 200, 200)),
     ("organize-new-page", "get", "/organize/new", None, (SIGNIN, 403, 403, 200, 200, 200)),
     ("organize-new", "post", "/organize/new", lambda r, w: competition_form(f"made-by-{r.replace('_', '-')}"),
@@ -104,24 +105,31 @@ HTML = [
     ("edit", "post", f"{O}/edit", lambda r, w: competition_form("house-prices", with_files=False),
      (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
     ("add-files", "post", f"{O}/files", lambda r, w: {"files": [(io.BytesIO(b"id\n1\n"), f"{r}.csv")]},
-     (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
-    ("delete-file", "post", f"{O}/files/{{victim}}/delete", None, (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
+     (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
+    ("delete-file", "post", f"{O}/files/{{victim}}/delete", None, (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
     ("download-solution", "get", f"{O}/solution", None, (SIGNIN, 403, 403, 403, 200, 200)),
     ("preview-solution", "post", f"{O}/solution/preview",
      lambda r, w: {"solution": (io.BytesIO(solution_csv(shift=1)), "v2.csv")}, (SIGNIN, 403, 403, 403, 200, 200)),
     ("confirm-solution", "post", f"{O}/solution/confirm", lambda r, w: {"sha256": sha256(solution_csv())},
-     (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
+     (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
     ("disqualify-submission", "post", f"{O}/submissions/{{sid}}/disqualify", lambda r, w: {"reason": "copied"},
-     (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
+     (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
     ("disqualify-team", "post", f"{O}/teams/{{tid}}/disqualify", lambda r, w: {"reason": "two accounts"},
-     (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
-    ("finalize", "post", f"{O}/finalize", lambda r, w: {}, (SIGNIN, 403, 403, 403, f"302>{O}", f"302>{O}")),
+     (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
+    ("finalize", "post", f"{O}/finalize", lambda r, w: {}, (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
+    ("close-page", "get", f"{O}/close", None, (SIGNIN, 403, 403, 403, 200, 200)),
+    ("close", "post", f"{O}/close", lambda r, w: {}, (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
+    # Only admins reopen; the owner's refusal is a 403 page, the admin's (not finalized) a message.
+    ("reopen", "post", f"{O}/reopen", lambda r, w: {"reason": "typo in the key"},
+     (SIGNIN, 403, 403, 403, 403, f"303>{O}")),
     ("submissions-csv", "get", f"{O}/submissions.csv", None, (SIGNIN, 403, 403, 403, 200, 200)),
     ("admin-users", "get", "/admin/users", None, (SIGNIN, 403, 403, 403, 403, 200)),
     ("admin-set-role", "post", "/admin/users/{uid}/role", lambda r, w: {"role": "organizer"},
      (SIGNIN, 403, 403, 403, 403, "302>/admin/users")),
     ("profile", "get", "/profile", None, (SIGNIN, 200, 200, 200, 200, 200)),
-    ("create-token", "post", "/profile/tokens", lambda r, w: {"label": "x"}, (SIGNIN, 200, 200, 200, 200, 200)),
+    ("create-token", "post", "/profile/tokens", lambda r, w: {"label": "x"}, (SIGNIN,) + ("302>/profile",) * 5),
+    ("sign-out-everywhere", "post", "/profile/sign-out-everywhere", None, (SIGNIN,) + ("302>/profile",) * 5),
+    ("admin-reset-link", "post", "/admin/users/{uid}/reset-link", None, (SIGNIN, 403, 403, 403, 403, "302>/admin/users")),
 ]
 
 API = [
@@ -131,15 +139,28 @@ API = [
     ("api-detail", "get", f"{A}/house-prices", None, (200,) * 6),
     ("api-join", "post", f"{A}/house-prices/join", None, (401, 200, 200, 200, 200, 200)),
     ("api-files", "get", f"{A}/house-prices/files", None, (200,) * 6),
-    ("api-file", "get", f"{A}/house-prices/files/train.csv", None, (200,) * 6),
+    ("api-file", "get", f"{A}/house-prices/files/train.csv", None, (403, 403, 200, 403, 200, 200)),
     ("api-file-solution-name", "get", f"{A}/house-prices/files/solution.csv", None, (404,) * 6),
     ("api-submit", "post", f"{A}/house-prices/submissions", lambda r, w: upload(r), (401, 403, 201, 403, 403, 403)),
     ("api-validate", "post", f"{A}/house-prices/validate", lambda r, w: upload(r), (401, 403, 200, 403, 403, 403)),
     ("api-submissions", "get", f"{A}/house-prices/submissions", None, (401, 403, 200, 403, 200, 200)),
     ("api-selection", "put", f"{A}/house-prices/selection", "json", (401, 403, 200, 403, 403, 403)),
     ("api-leaderboard", "get", f"{A}/house-prices/leaderboard", None, (200,) * 6),
-    ("api-leaderboard-private", "get", f"{A}/house-prices/leaderboard?board=private", None, (403,) * 6),
+    # The same rule as the web page: managers preview the private board before finalize.
+    ("api-leaderboard-private", "get", f"{A}/house-prices/leaderboard?board=private", None,
+     (403, 403, 403, 403, 200, 200)),
     ("api-finalize-early", "post", f"{A}/house-prices/finalize", None, (401, 403, 403, 403, 409, 409)),
+    ("api-update", "patch", f"{A}/house-prices", {"title": "Renamed"}, (401, 403, 403, 403, 200, 200)),
+    ("api-solution", "post", f"{A}/house-prices/solution",
+     lambda r, w: {"solution": (io.BytesIO(solution_csv(shift=1)), "v2.csv")}, (401, 403, 403, 403, 200, 200)),
+    ("api-dq-submission", "post", f"{A}/house-prices/submissions/{{sid}}/disqualify", {"reason": "copied"},
+     (401, 403, 403, 403, 200, 200)),
+    ("api-dq-team", "post", f"{A}/house-prices/teams/{{tid}}/disqualify", {"reason": "two accounts"}, (401, 403, 403, 403, 200, 200)),
+    ("api-reinstate", "post", f"{A}/house-prices/teams/{{tid}}/reinstate", None, (401, 403, 403, 403, 200, 200)),
+    # The owner closes it first, so the admin's try finds it closed already.
+    ("api-close", "post", f"{A}/house-prices/close", None, (401, 403, 403, 403, 200, 409)),
+    ("api-reopen", "post", f"{A}/house-prices/reopen", {"reason": "typo in the key"}, (401, 403, 403, 403, 403, 409)),
+    ("api-audit", "get", f"{A}/house-prices/audit", None, (401, 403, 403, 403, 200, 200)),
     ("api-unknown", "get", "/api/v1/nothing-here", None, (404,) * 6),
 ]
 
@@ -150,6 +171,8 @@ def call(world: World, role: str, method: str, path: str, factory, api: bool):
     kwargs = {}
     if factory == "json":
         kwargs["json"] = {"submission_ids": [world.sid]}
+    elif isinstance(factory, dict):
+        kwargs["json"] = factory
     elif factory is not None:
         data = factory(role, world)
         kwargs["data"] = data
@@ -220,7 +243,7 @@ def test_no_learner_page_ever_quotes_the_solution(world, clock):
     for finalized in (False, True):
         if finalized:
             clock.now = AFTER
-            assert world.clients["owner"].post(f"{O}/finalize").status_code == 302
+            assert world.clients["owner"].post(f"{O}/finalize").status_code == 303
             assert world.clients["anon"].get(f"{C}/leaderboard?board=private").status_code == 200
         for role in ROLES:
             if role in MANAGERS:

@@ -5,7 +5,7 @@ import io
 from datetime import datetime
 
 import pytest
-from lifecycle_support import UTC, assert_no_solution, predictions, sha256, solution_csv
+from lifecycle_support import DURING, UTC, assert_no_solution, predictions, sha256, solution_csv
 from sqlalchemy import select
 
 from competitions import catalog, leaderboard, rescoring, solutions
@@ -62,7 +62,7 @@ def test_confirm_installs_a_new_version_rescores_and_keeps_old_scores(sessions, 
     with sessions() as s:
         c = catalog.get_competition(s, competition.slug)
         preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(V2))
-        new = rescoring.confirm_replacement(s, storage, c, s.merge(people.org), preview.sha256)
+        new = rescoring.confirm_replacement(s, storage, c, s.merge(people.org), preview.sha256, DURING)
         s.commit()
         assert new.version == 2
     subs, history, versions, board = snapshot(sessions, competition)
@@ -78,7 +78,7 @@ def test_confirm_installs_a_new_version_rescores_and_keeps_old_scores(sessions, 
     with sessions() as s:
         c = catalog.get_competition(s, competition.slug)
         assert solutions.current_solution(s, c).sha256 == sha256(V2)
-        assert [e.team for e in leaderboard.private_board(s, c, force=True)] == ["bob", "alice"]
+        assert [e.team for e in leaderboard.private_board(s, c)] == ["bob", "alice"]
 
 
 def test_only_managers_may_replace_the_solution(sessions, storage, people, scored):
@@ -89,7 +89,7 @@ def test_only_managers_may_replace_the_solution(sessions, storage, people, score
             with pytest.raises(Forbidden):
                 rescoring.preview_replacement(s, storage, c, s.merge(user), io.BytesIO(V2))
             with pytest.raises(Forbidden):
-                rescoring.confirm_replacement(s, storage, c, s.merge(user), sha256(V2))
+                rescoring.confirm_replacement(s, storage, c, s.merge(user), sha256(V2), DURING)
 
 
 def test_rescore_through_the_organizer_pages(app, client, people, login, sessions, clock, scored):
@@ -121,14 +121,14 @@ def test_confirm_of_an_unknown_file_is_refused(sessions, storage, people, scored
     with sessions() as s:
         c = catalog.get_competition(s, competition.slug)
         with pytest.raises(Exception, match="expired"):
-            rescoring.confirm_replacement(s, storage, c, s.merge(people.org), "0" * 64)
+            rescoring.confirm_replacement(s, storage, c, s.merge(people.org), "0" * 64, DURING)
 
 
 def _bearer(sessions, user) -> dict:
     from competitions import tokens
 
     with sessions() as s:
-        _, plaintext = tokens.create_token(s, s.merge(user))
+        _, plaintext = tokens.create_token(s, s.merge(user), now=datetime.now(UTC))
         s.commit()
     return {"Authorization": f"Bearer {plaintext}"}
 
@@ -137,7 +137,7 @@ def _replace(sessions, storage, people, competition, data: bytes):
     with sessions() as s:
         c = catalog.get_competition(s, competition.slug)
         preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(data))
-        rescoring.confirm_replacement(s, storage, c, s.merge(people.org), preview.sha256)
+        rescoring.confirm_replacement(s, storage, c, s.merge(people.org), preview.sha256, DURING)
         s.commit()
 
 

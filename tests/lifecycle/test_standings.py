@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from lifecycle_support import AFTER, UTC, invalid_predictions, predictions
 
-from competitions import catalog, hosting, leaderboard, moderation, selection, submitting
+from competitions import catalog, leaderboard, lifecycle, moderation, selection, submitting
 
 API = "/api/v1"
 
@@ -19,7 +19,7 @@ def board(sessions, competition, which="public"):
     with sessions() as s:
         c = catalog.get_competition(s, competition.slug)
         return [(e.rank, e.team, round(e.score, 2), e.entries, e.rank_change)
-                for e in leaderboard.board(s, c, which)]
+                for e in leaderboard.board(s, c, which, None)]
 
 
 def test_ties_go_to_the_earlier_submission_and_the_best_score_counts(client, clock, sessions, people,
@@ -72,7 +72,7 @@ def select_and_finalize(sessions, competition, people, ids):
         c = catalog.get_competition(s, competition.slug)
         if ids is not None:
             selection.select_final(s, c, s.merge(people.alice), ids, at(15))
-        hosting.finalize(s, c, s.merge(people.org), AFTER)
+        lifecycle.finalize(s, c, s.merge(people.org), AFTER)
         s.commit()
 
 
@@ -126,14 +126,14 @@ def test_disqualified_submissions_and_teams_leave_the_boards(sessions, people, t
     competition, (s1, s2, s3) = three_submissions
     with sessions() as s:
         c = catalog.get_competition(s, competition.slug)
-        moderation.disqualify_submission(s, c, s.merge(people.org), s1.id, "Hand-labelled test rows")
+        moderation.disqualify_submission(s, c, s.merge(people.org), s1.id, "Hand-labelled test rows", AFTER)
         s.commit()
     assert board(sessions, competition)[0][1:3] == ("bob", 0.15)
     assert ("alice", 0.2) in [row[1:3] for row in board(sessions, competition)]
     with sessions() as s:
         c = catalog.get_competition(s, competition.slug)
         bob_team = next(e.team_id for e in leaderboard.public_board(s, c) if e.team == "bob")
-        moderation.disqualify_team(s, c, s.merge(people.org), bob_team, "Two accounts")
+        moderation.disqualify_team(s, c, s.merge(people.org), bob_team, "Two accounts", AFTER)
         s.commit()
     assert [row[1] for row in board(sessions, competition)] == ["alice"]
 
@@ -151,7 +151,7 @@ def test_organizer_disqualifies_and_reinstates_a_team_through_the_pages(app, peo
     login(client, people.org.username)
     slug = "house-prices"
     refused = client.post(f"/organize/{slug}/teams/{team.id}/disqualify", data={"reason": ""})
-    assert refused.status_code == 302
+    assert refused.status_code == 303
 
     def teams_on_board():
         return [e["team"] for e in client.get(f"/api/v1/competitions/{slug}/leaderboard").get_json()["entries"]]

@@ -6,7 +6,7 @@ import io
 import zipfile
 
 import pytest
-from lifecycle_support import predictions
+from lifecycle_support import DURING, predictions
 from sqlalchemy import select
 
 from competitions import catalog, moderation
@@ -66,7 +66,7 @@ def test_a_disqualified_team_cannot_submit(client, alice, people, sessions):
         from competitions import participation
 
         team_id = participation.team_of(s, c, s.merge(people.alice)).id
-        moderation.disqualify_team(s, c, s.merge(people.org), team_id, "Two accounts")
+        moderation.disqualify_team(s, c, s.merge(people.org), team_id, "Two accounts", DURING)
         s.commit()
     response = client.post(SUBMIT, headers=alice, data={"file": (io.BytesIO(predictions(0.1)), "p.csv")})
     assert response.status_code == 403 and "Two accounts" in response.get_json()["message"]

@@ -13,7 +13,7 @@ import scoring
 def test_exports():
     for name in ["score_submission", "validate_submission", "SubmissionError", "SolutionError", "Problem",
                  "ScoreResult", "METRICS", "get_metric", "compare", "read_solution", "assign_usage",
-                 "sample_submission", "SCORER_VERSION", "__version__"]:
+                 "sample_submission", "check_ids", "SCORER_VERSION", "__version__"]:
         assert hasattr(scoring, name), name
     assert scoring.__version__ == scoring.SCORER_VERSION
     assert issubclass(scoring.SubmissionError, ValueError)
@@ -25,7 +25,8 @@ def test_package_is_pure():
     import subprocess
     import sys
 
-    code = "import sys, scoring, scoring.cli; print(sorted(m for m in ('flask', 'sqlalchemy') if m in sys.modules))"
+    code = ("import sys, scoring, scoring.cli; "
+            "print(sorted(m for m in ('flask', 'sqlalchemy', 'sklearn', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -99,3 +99,39 @@ def test_metrics_table_and_json():
     listed = json.loads(run("metrics", "--json").stdout)
     assert {m["name"] for m in listed} == set(scoring.METRICS)
     assert all({"name", "description", "kind", "greater_is_better", "params", "columns"} <= set(m) for m in listed)
+
+
+def test_labels_param_declares_the_labels(files):
+    (files / "classes.csv").write_text("id,label\na,cat\nb,dog\nc,cat\n")
+    (files / "probs.csv").write_text("id,bird,dog,cat\na,0.1,0.2,0.7\nb,0.2,0.5,0.3\nc,0.3,0.3,0.4\n")
+    args = ["--solution", str(files / "classes.csv"), "--submission", str(files / "probs.csv"),
+            "--metric", "multiclass_log_loss"]
+    out = run("score", *args, "--param", "labels=cat,dog,bird")
+    assert out.returncode == 0, out.stderr
+    expected = scoring.score_submission(files / "classes.csv", files / "probs.csv", "multiclass_log_loss",
+                                        labels=["cat", "dog", "bird"])
+    assert json.loads(out.stdout) == expected.to_dict()
+    without = run("validate", *args)  # without labels, 'bird' is not a class of this solution
+    assert without.returncode == 2 and json.loads(without.stdout)["problems"][0]["code"] == "extra_columns"
+
+
+def test_labels_param_in_unknown_label_messages_and_errors(files):
+    (files / "labels.csv").write_text("id,t\na,cat\nb,dog\n")
+    (files / "guess.csv").write_text("id,t\na,fish\nb,dog\n")
+    args = ["--solution", str(files / "labels.csv"), "--submission", str(files / "guess.csv"), "--metric", "accuracy"]
+    out = run("validate", *args, "--param", "labels=cat,dog,bird")
+    (problem,) = json.loads(out.stdout)["problems"]
+    assert out.returncode == 2 and problem["code"] == "unknown_label"
+    assert "one of 'cat', 'dog', 'bird'" in problem["message"]
+    bad = run("validate", *args, "--param", "labels=cat,cat")
+    assert bad.returncode == 1 and "more than once" in bad.stderr and "Traceback" not in bad.stderr
+    stray = run("validate", *args, "--param", "labels=cat,bird")
+    assert stray.returncode == 1 and "not among the declared labels" in stray.stderr
+
+
+def test_row_longer_than_the_header_is_reported_without_warnings(files):
+    (files / "trailing.csv").write_text("id,target\nd,0.8,\nc,0.3,\nb,0.6,\na,0.1,\n")
+    out = run("validate", *_args(files, "trailing.csv"))
+    assert out.returncode == 2 and out.stderr == ""
+    (problem,) = json.loads(out.stdout)["problems"]
+    assert (problem["code"], problem["row"]) == ("not_csv", 2)

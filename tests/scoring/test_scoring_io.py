@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import warnings
 import zipfile
 
 import pandas as pd
@@ -130,3 +131,70 @@ def test_row_numbers_continue_across_chunks(monkeypatch):
     data = b"id,target\na,0.1\nb,0.2\nc,0.3\nzz,0.4\nb,0.5\n"
     found = {p.code: p.row for p in scoring.validate_submission(SOLUTION, data, "log_loss")}
     assert found == {"unexpected_ids": 5, "duplicate_ids": 6}
+
+
+# -- files are read as written: a row longer than the header is refused ---------------------
+EXTRA_FIELD = {
+    # pandas would take the first column as the row index and shift every column left.
+    "extra-field-on-first-row": b"id,target\nc,0.3,7\na,0.1\nb,0.8\n",
+    # pandas would drop the empty last field of every row without a word.
+    "trailing-comma-on-every-row": b"id,target\nc,0.3,\na,0.1,\nb,0.8,\n",
+    "trailing-comma-crlf-bom": b"\xef\xbb\xbfid,target\r\nc,0.3,\r\na,0.1,\r\nb,0.8,\r\n",
+}
+EXTRA_SOLUTION = {
+    "extra-field-on-first-row": b"id,target\na,0,1\nb,1\nc,0\n",
+    "trailing-comma-on-every-row": b"id,target\na,0,\nb,1,\nc,0,\n",
+    "trailing-comma-crlf-bom": b"\xef\xbb\xbfid,target\r\na,0,\r\nb,1,\r\nc,0,\r\n",
+}
+ENCODINGS = [(".csv", lambda d: d), (".csv.gz", gzip.compress), (".zip", _zip)]
+
+
+@pytest.mark.parametrize("case", sorted(EXTRA_FIELD))
+@pytest.mark.parametrize("suffix,encode", ENCODINGS, ids=[e[0] for e in ENCODINGS])
+def test_submission_row_longer_than_the_header_is_not_csv(tmp_path, case, suffix, encode, capfd):
+    path = tmp_path / f"submission{suffix}"
+    path.write_bytes(encode(EXTRA_FIELD[case]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ParserWarning (or any other) may escape
+        found = scoring.validate_submission(SOLUTION, path, "log_loss")
+        assert found == scoring.validate_submission(SOLUTION, encode(EXTRA_FIELD[case]), "log_loss")
+    assert [(p.code, p.row, p.column) for p in found] == [("not_csv", 2, None)]
+    assert "Row 2 has 3 fields but the header (line 1) has 2" in found[0].message
+    assert "comma at the end of each row" in found[0].message
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize("case", sorted(EXTRA_SOLUTION))
+@pytest.mark.parametrize("suffix,encode", ENCODINGS, ids=[e[0] for e in ENCODINGS])
+def test_solution_row_longer_than_the_header_is_a_solution_error(tmp_path, case, suffix, encode, capfd):
+    path = tmp_path / f"solution{suffix}"
+    path.write_bytes(encode(EXTRA_SOLUTION[case]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(scoring.SolutionError, match=r"Row 2 has 3 fields but the header \(line 1\) has 2"):
+            scoring.read_solution(path, "log_loss")
+    assert capfd.readouterr().err == ""
+
+
+def test_first_row_is_checked_whatever_the_chunk_size(monkeypatch):
+    from scoring import io as scoring_io
+
+    monkeypatch.setattr(scoring_io, "CHUNK_ROWS", 1)
+    found = scoring.validate_submission(SOLUTION, EXTRA_FIELD["trailing-comma-on-every-row"], "log_loss")
+    assert [(p.code, p.row) for p in found] == [("not_csv", 2)]
+
+
+def test_a_later_row_longer_than_the_header_is_still_reported_at_its_row():
+    found = scoring.validate_submission(SOLUTION, b"id,target\nc,0.3\na,0.1\nb,0.8,\n", "log_loss")
+    assert [(p.code, p.row) for p in found] == [("not_csv", 4)]
+
+
+def test_a_header_with_its_own_trailing_comma_is_an_unnamed_extra_column():
+    found = scoring.validate_submission(SOLUTION, b"id,target,\nc,0.3,\na,0.1,\nb,0.8,\n", "log_loss")
+    assert [p.code for p in found] == ["extra_columns"] and "trailing comma" in found[0].message
+
+
+def test_short_rows_and_a_lone_header_are_unaffected(expected):
+    assert score(SUBMISSION.replace(b"\n", b"\n\n")) == pytest.approx(expected, abs=0)
+    found = scoring.validate_submission(SOLUTION, b"id,target\nc\na,0.1\nb,0.8\n", "log_loss")
+    assert [(p.code, p.row) for p in found] == [("empty_value", 2)]

@@ -191,6 +191,7 @@ HAND = [
     ("map_at_k", ["a"], ["b c a"], {"k": 2}, 0.0),  # only the first k count
     ("map_at_k", ["a b c"], ["a"], {"k": 1}, 1.0),  # divided by min(|truth|, k)
     ("map_at_k", ["a", ""], ["a", "a"], {}, 0.5),  # a row with no true labels scores 0
+    ("map_at_k", ["a b", "c"], ["", "c"], {}, 0.5),  # a row with no predictions scores 0
 ]
 
 
@@ -237,6 +238,7 @@ def test_apk_helper_matches_kaggle_examples():
     assert average_precision_at_k([1, 2, 3, 4, 5], [6, 4, 7, 1, 2], 2) == pytest.approx(0.25)
     assert average_precision_at_k(list(range(1, 6)), [1, 1, 1, 1, 1], 5) == pytest.approx(0.2)
     assert average_precision_at_k([], [1], 5) == 0.0
+    assert average_precision_at_k([1, 2], [], 5) == 0.0  # no predictions, as in Kaggle's apk
 
 
 def test_label_metrics_compare_exact_text():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import warnings
 
 import pytest
 
@@ -195,3 +196,52 @@ def test_header_hints_for_common_mistakes():
 def test_too_long_ids_are_unexpected_not_a_crash():
     p = only(b"id,target\n" + b"x" * 50_000 + b",0.1\na,0.1\nb,0.2\nc,0.3\nd,0.4\n", "unexpected_ids")
     assert p.row == 2 and len(p.message) < 300
+
+
+# -- whole numbers (ratings): one range for solutions and submissions ------------------------
+RATINGS = b"id,target\na,1\nb,2\nc,3\nd,1\n"
+LIMIT = 2**53 - 1  # every whole number within it is exact in float64, which ratings are read through
+HUGE = ["9223372036854775808", "-9223372036854775809", "99999999999999999999999", "1e30", str(LIMIT + 2)]
+
+
+@pytest.mark.parametrize("value", HUGE)
+def test_submitted_rating_outside_the_range_is_out_of_range(value):
+    sub = f"id,target\na,1\nb,{value}\nc,3\nd,1\n".encode()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning from a cast either
+        p = only(sub, "out_of_range", metric="quadratic_weighted_kappa", solution=RATINGS)
+    assert (p.row, p.column) == (3, "target")
+    assert f"whole numbers from -{LIMIT} to {LIMIT}" in p.message
+
+
+@pytest.mark.parametrize("value", HUGE)
+def test_solution_rating_outside_the_range_is_a_solution_error(value):
+    sol = f"id,target\na,1\nb,{value}\nc,3\n".encode()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(scoring.SolutionError, match=f"from -{LIMIT} to {LIMIT}.*row 3.*outside that range"):
+            scoring.read_solution(sol, "quadratic_weighted_kappa")
+
+
+def test_ratings_at_the_limits_are_accepted_on_both_sides():
+    sol = f"id,target\na,{LIMIT}\nb,-{LIMIT}\nc,0\n".encode()
+    sub = f"id,target\na,{LIMIT}\nb,-{LIMIT}\nc,0\n".encode()
+    assert scoring.score_submission(sol, sub, "quadratic_weighted_kappa").overall == 1.0
+    assert scoring.read_solution(sol, "quadratic_weighted_kappa").truth.tolist() == [LIMIT, -LIMIT, 0]
+
+
+def test_fractional_ratings_are_still_not_a_number():
+    p = only(b"id,target\na,1\nb,2.5\nc,3\nd,1\n", "not_a_number", metric="quadratic_weighted_kappa",
+             solution=RATINGS)
+    assert p.row == 3 and "whole number" in p.message
+    with pytest.raises(scoring.SolutionError, match="row 3 holds 2.5, not a whole number"):
+        scoring.read_solution(b"id,target\na,1\nb,2.5\n", "quadratic_weighted_kappa")
+
+
+# -- map_at_k: a blank cell is an empty prediction list ------------------------------------------
+def test_map_at_k_blank_prediction_is_valid_and_scores_zero():
+    sol = b"id,target\na,x y\nb,z\nc,x\n"
+    sub = b"id,target\na,\nb,z x\nc, \n"
+    assert problems(sub, metric="map_at_k", solution=sol) == []
+    # Kaggle's apk: no predictions -> 0; 'z x' for {z} -> 1/1 at rank 1; blank -> 0.
+    assert scoring.score_submission(sol, sub, "map_at_k").overall == pytest.approx((0 + 1 + 0) / 3, abs=1e-15)

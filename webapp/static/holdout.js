@@ -19,3 +19,25 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// Copy buttons for secrets shown once (new API tokens, password reset links). Without script, or
+// without the Clipboard API (it needs HTTPS or localhost), the text simply stays there to select.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!navigator.clipboard || !window.isSecureContext) return;
+  for (const el of document.querySelectorAll("[data-copy]")) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "secondary copy";
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy to the clipboard");
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(el.textContent.trim());
+        button.textContent = "Copied";
+      } catch {
+        button.textContent = "Copy failed: select the text and copy it";
+      }
+    });
+    el.insertAdjacentElement("afterend", button);
+  }
+});

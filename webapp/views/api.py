@@ -6,8 +6,21 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request, send_file
 
-from competitions import access, catalog, hosting, leaderboard, participation, selection, submitting, tokens
-from competitions.errors import DomainError, NotFound
+from competitions import (
+    access,
+    audit,
+    catalog,
+    hosting,
+    leaderboard,
+    lifecycle,
+    moderation,
+    participation,
+    rescoring,
+    selection,
+    submitting,
+    tokens,
+)
+from competitions.errors import DomainError, JoinRequired
 from competitions.scorer import ScoringFailed
 from competitions.spec import parse_spec
 
@@ -23,6 +36,12 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
+@bp.errorhandler(JoinRequired)
+def _join_required(exc: JoinRequired):
+    return error_response(403, exc.code, f"{exc.message} Join with POST /api/v1/competitions/{exc.slug}/join "
+                          "(or `holdout join`).", join=f"/api/v1/competitions/{exc.slug}/join")
+
+
 @bp.errorhandler(ScoringFailed)
 def _scoring_failed(exc: ScoringFailed):
     return error_response(500, "scorer_error", "The scorer failed on this file. It has been logged and "
@@ -35,7 +54,7 @@ def _bearer_user():
     if scheme.lower() != "bearer" or not token.strip():
         return None
     session = get_session()
-    user = tokens.user_for_token(session, token.strip())
+    user = tokens.user_for_token(session, token.strip(), now=clock.now())
     if user is not None:
         session.commit()
     return user
@@ -62,12 +81,8 @@ def token_required(view):
 
 def _visible(slug: str):
     """The competition if the caller may see it; otherwise 404, so drafts don't leak their existence."""
-    session = get_session()
-    competition = catalog.get_competition(session, slug)
-    member = participation.team_of(session, competition, g.api_user) is not None
-    if not access.can_view(competition, g.api_user, clock.now(), invite=request.args.get("invite"),
-                           is_member=member):
-        raise NotFound(f"No competition called {slug!r}.")
+    competition, _ = catalog.visible_competition(get_session(), slug, g.api_user, clock.now(),
+                                                 request.args.get("invite"))
     return competition
 
 
@@ -97,13 +112,16 @@ def create_competition():
     solution = request.files.get("solution")
     if solution is None or not solution.filename:
         raise DomainError("Attach the hidden solution file as 'solution'.", field="solution")
-    hosting.require_organizer(g.api_user)
+    access.require_organizer(g.api_user)
     spec = parse_spec(metadata)
     files = [(f.filename, f.stream) for f in request.files.getlist("files") if f.filename]
     session = get_session()
-    competition = hosting.create_competition(session, get_storage(), g.api_user, spec, solution.stream, files)
+    created = hosting.create_competition(session, get_storage(), g.api_user, spec, solution.stream, files,
+                                         clock.now())
     session.commit()
-    return jsonify(competition_json(competition, clock.now(), manager=True)), 201
+    body = competition_json(created.competition, clock.now(), manager=True)
+    body["labels_from"] = created.labels_from
+    return jsonify(body), 201
 
 
 @bp.get("/competitions/<slug>")
@@ -131,7 +149,9 @@ def files(competition):
 @bp.get("/competitions/<slug>/files/<name>")
 @_with_competition
 def download_file(competition, name):
-    row = catalog.get_file(get_session(), competition, name)
+    session = get_session()
+    team = participation.team_of(session, competition, g.api_user)
+    row = catalog.downloadable_file(session, competition, g.api_user, team, name)
     return send_file(get_storage().open(row.sha256), download_name=row.name, as_attachment=True,
                      mimetype="text/csv" if row.name.endswith(".csv") else "application/octet-stream")
 
@@ -171,7 +191,7 @@ def validate(competition):
 @_with_competition
 def list_submissions(competition):
     session = get_session()
-    reveal = competition.finalized_at is not None
+    reveal = access.sees_private_results(competition, g.api_user)
     if access.is_manager(competition, g.api_user):
         rows = submitting.all_submissions(session, competition)
         return jsonify([submission_json(s, reveal_private=True, with_team=True) for s in rows])
@@ -198,8 +218,88 @@ def get_leaderboard(competition):
     which = request.args.get("board", "public")
     if which not in ("public", "private"):
         raise DomainError("board is 'public' or 'private'.", field="board")
-    entries = leaderboard.board(get_session(), competition, which)
+    entries = leaderboard.board(get_session(), competition, which, g.api_user)
     return jsonify({"board": which, "entries": [e.to_dict() for e in entries]})
+
+
+@bp.patch("/competitions/<slug>")
+@token_required
+@_with_competition
+def update_competition(competition):
+    """Change settings: send only what changes, as JSON. Frozen ones answer 409 after finalize."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise DomainError('Send the settings to change as a JSON object, such as {"title": "New title"}.')
+    session = get_session()
+    spec = parse_spec({**hosting.settings_of(competition), **body})
+    hosting.update_competition(session, get_storage(), competition, g.api_user, spec, clock.now())
+    session.commit()
+    return jsonify(competition_json(competition, clock.now(), manager=True))
+
+
+@bp.post("/competitions/<slug>/solution")
+@token_required
+@_with_competition
+def replace_solution(competition):
+    """Replace the hidden solution and re-score every submission (the web page previews first)."""
+    upload = request.files.get("solution")
+    if upload is None or not upload.filename:
+        raise DomainError("Attach the new solution file as 'solution'.", field="solution")
+    session = get_session()
+    preview = rescoring.preview_replacement(session, get_storage(), competition, g.api_user, upload.stream,
+                                            _number("public_fraction", 0.3, float), _number("seed", 0, int))
+    new = rescoring.confirm_replacement(session, get_storage(), competition, g.api_user, preview.sha256,
+                                        clock.now())
+    session.commit()
+    return jsonify({"version": new.version, "n_public": new.n_public, "n_private": new.n_private,
+                    "n_ignored": new.n_ignored,
+                    "rank_changes": [{"team": r.team, "old_rank": r.old_rank, "new_rank": r.new_rank}
+                                     for r in preview.ranks if r.old_rank != r.new_rank]})
+
+
+def _number(name: str, default, kind):
+    raw = request.form.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return kind(raw)
+    except ValueError:
+        raise DomainError(f"{name} must be a number.", field=name) from None
+
+
+def _reason() -> str:
+    body = request.get_json(silent=True)
+    return str(body.get("reason") or "") if isinstance(body, dict) else ""
+
+
+@bp.post("/competitions/<slug>/submissions/<int:submission_id>/disqualify")
+@token_required
+@_with_competition
+def disqualify_submission(competition, submission_id):
+    session = get_session()
+    row = moderation.disqualify_submission(session, competition, g.api_user, submission_id, _reason(), clock.now())
+    session.commit()
+    return jsonify(submission_json(row, reveal_private=True, with_team=True))
+
+
+@bp.post("/competitions/<slug>/teams/<int:team_id>/disqualify")
+@token_required
+@_with_competition
+def disqualify_team(competition, team_id):
+    session = get_session()
+    team = moderation.disqualify_team(session, competition, g.api_user, team_id, _reason(), clock.now())
+    session.commit()
+    return jsonify({"team": team.name, "disqualified": True, "reason": team.disqualified_reason})
+
+
+@bp.post("/competitions/<slug>/teams/<int:team_id>/reinstate")
+@token_required
+@_with_competition
+def reinstate_team(competition, team_id):
+    session = get_session()
+    team = moderation.reinstate_team(session, competition, g.api_user, team_id, clock.now())
+    session.commit()
+    return jsonify({"team": team.name, "disqualified": False})
 
 
 @bp.post("/competitions/<slug>/finalize")
@@ -207,9 +307,38 @@ def get_leaderboard(competition):
 @_with_competition
 def finalize(competition):
     session = get_session()
-    hosting.finalize(session, competition, g.api_user, clock.now())
+    lifecycle.finalize(session, competition, g.api_user, clock.now())
     session.commit()
     return jsonify(competition_json(competition, clock.now(), manager=True))
+
+
+@bp.post("/competitions/<slug>/close")
+@token_required
+@_with_competition
+def close_now(competition):
+    session = get_session()
+    lifecycle.close_now(session, competition, g.api_user, clock.now())
+    session.commit()
+    return jsonify(competition_json(competition, clock.now(), manager=True))
+
+
+@bp.post("/competitions/<slug>/reopen")
+@token_required
+@_with_competition
+def reopen(competition):
+    session = get_session()
+    lifecycle.reopen(session, competition, g.api_user, _reason(), clock.now())
+    session.commit()
+    return jsonify(competition_json(competition, clock.now(), manager=True))
+
+
+@bp.get("/competitions/<slug>/audit")
+@token_required
+@_with_competition
+def audit_log(competition):
+    rows = audit.entries(get_session(), competition, g.api_user)
+    return jsonify([audit.entry_json(e) for e in rows])
+
 
 # Unknown /api/ paths (404) and wrong methods (405) get JSON from webapp.errors, which
 # answers every /api/ path in JSON; a catch-all route here would turn every 405 into a 404.

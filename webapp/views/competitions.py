@@ -1,16 +1,17 @@
 """Learner-facing pages: browse, join, download, submit, history, leaderboards."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask import session as cookie
 from flask_login import current_user, login_required
 
 from competitions import access, catalog, exports, leaderboard, participation, quota, selection, submitting
-from competitions.errors import DomainError, NotFound, QuotaExceeded
+from competitions.errors import NotFound, QuotaExceeded
 from competitions.scorer import ScoringFailed
 
 from .. import clock
 from ..db import get_session
+from ..errors import returns_to
 from ..forms import EmptyForm, JoinForm, SubmitForm
 from ..storage import get_storage
 
@@ -23,22 +24,18 @@ def _user():
 
 def load_visible(slug: str):
     """The competition, its viewer's team and whether they manage it; 404 if they may not see it."""
-    session = get_session()
-    competition = catalog.get_competition(session, slug)  # NotFound -> 404 via webapp.errors
     invite = request.args.get("invite")
     if invite:
-        cookie[f"invite:{competition.slug}"] = invite  # remembered so the join form works
-    invite = invite or cookie.get(f"invite:{competition.slug}")
-    team = participation.team_of(session, competition, _user())
-    if not access.can_view(competition, _user(), clock.now(), invite=invite, is_member=team is not None):
-        # The same answer as for a slug that does not exist: drafts must not reveal themselves.
-        raise NotFound(f"No competition called {slug!r}.")
+        cookie[f"invite:{slug.lower()}"] = invite  # remembered so the join form works
+    invite = invite or cookie.get(f"invite:{slug.lower()}")
+    competition, team = catalog.visible_competition(get_session(), slug, _user(), clock.now(), invite)
     return competition, team, access.is_manager(competition, _user()), invite
 
 
 def _context(competition, team, manager, tab: str, **extra) -> dict:
     return {"c": competition, "team": team, "manager": manager, "tab": tab,
-            "state": competition.state_at(clock.now()).value, **extra}
+            "state": competition.state_at(clock.now()).value,
+            "sees_private": access.sees_private_results(competition, _user()), **extra}
 
 
 @bp.route("/")
@@ -59,6 +56,7 @@ def overview(slug):
 
 @bp.route("/c/<slug>/join", methods=["POST"])
 @login_required
+@returns_to(".overview", "slug")
 def join(slug):
     competition, team, manager, invite = load_visible(slug)
     form = JoinForm()
@@ -75,13 +73,15 @@ def join(slug):
 @bp.route("/c/<slug>/data")
 def data(slug):
     competition, team, manager, _ = load_visible(slug)
-    return render_template("competitions/data.html", **_context(competition, team, manager, "data"))
+    return render_template("competitions/data.html", form=JoinForm(),
+                           may_download=access.may_download_data(competition, _user(), is_member=team is not None),
+                           **_context(competition, team, manager, "data"))
 
 
 @bp.route("/c/<slug>/files/<name>")
 def download(slug, name):
-    competition, _, _, _ = load_visible(slug)
-    row = catalog.get_file(get_session(), competition, name)
+    competition, team, _, _ = load_visible(slug)
+    row = catalog.downloadable_file(get_session(), competition, _user(), team, name)
     return send_stored(row.sha256, row.name)
 
 
@@ -91,25 +91,24 @@ def send_stored(sha256: str, name: str):
     return send_file(get_storage().open(sha256), download_name=name, as_attachment=True, mimetype=mimetype)
 
 
-def _board(competition, manager: bool, which: str):
-    # Organizers preview the private board; for others it raises Forbidden until finalize.
-    return leaderboard.board(get_session(), competition, which, force=manager and which == "private")
+def _which() -> str:
+    return "private" if request.args.get("board") == "private" else "public"
 
 
 @bp.route("/c/<slug>/leaderboard")
 def board(slug):
     competition, team, manager, _ = load_visible(slug)
-    which = "private" if request.args.get("board") == "private" else "public"
-    entries = _board(competition, manager, which)
+    which = _which()
+    entries = leaderboard.board(get_session(), competition, which, _user())
     return render_template("competitions/leaderboard.html", entries=entries, board=which,
                            **_context(competition, team, manager, "leaderboard"))
 
 
 @bp.route("/c/<slug>/leaderboard.csv")
 def board_csv(slug):
-    competition, _, manager, _ = load_visible(slug)
-    which = "private" if request.args.get("board") == "private" else "public"
-    entries = _board(competition, manager, which)
+    competition, _, _, _ = load_visible(slug)
+    which = _which()
+    entries = leaderboard.board(get_session(), competition, which, _user())
     return Response(exports.leaderboard_csv(entries, private=which == "private"), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{competition.slug}-{which}-leaderboard.csv"'})
 
@@ -159,27 +158,24 @@ def my_submissions(slug):
         return redirect(url_for(".overview", slug=competition.slug))
     rows = submitting.team_submissions(get_session(), team)
     return render_template("competitions/submissions.html", rows=rows, form=EmptyForm(),
-                           reveal=competition.finalized_at is not None,
                            can_select=competition.state_at(clock.now()).value == "open",
                            **_context(competition, team, manager, "submissions"))
 
 
 @bp.route("/c/<slug>/selection", methods=["POST"])
 @login_required
+@returns_to(".my_submissions", "slug")
 def select(slug):
     competition, team, manager, _ = load_visible(slug)
     if not EmptyForm().validate_on_submit():
-        abort(400)
+        flash("The form had expired. Reload the page and try again.", "error")
+        return redirect(url_for(".my_submissions", slug=competition.slug), 303)
     ids = request.form.getlist("submission_ids")
     session = get_session()
-    try:
-        selection.select_final(session, competition, current_user, ids, clock.now())
-        session.commit()
-        flash("Final selection saved." if ids else "Selection cleared: your best submissions will count.", "success")
-    except DomainError as exc:
-        session.rollback()
-        flash(exc.message, "error")
-    return redirect(url_for(".my_submissions", slug=competition.slug))
+    selection.select_final(session, competition, current_user, ids, clock.now())
+    session.commit()
+    flash("Final selection saved." if ids else "Selection cleared: your best submissions will count.", "success")
+    return redirect(url_for(".my_submissions", slug=competition.slug), 303)
 
 
 @bp.route("/c/<slug>/submissions/<int:submission_id>/file")
@@ -188,5 +184,5 @@ def submission_file(slug, submission_id):
     competition, team, manager, _ = load_visible(slug)
     row = submitting.get_submission(get_session(), competition, submission_id)
     if not manager and (team is None or row.team_id != team.id):
-        abort(404)
+        raise NotFound("No such submission in this competition.")
     return send_stored(row.file_sha256, row.file_name)

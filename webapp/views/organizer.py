@@ -3,18 +3,30 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 import scoring
-from competitions import catalog, exports, hosting, moderation, rescoring, solutions, submitting
-from competitions.errors import DomainError
+from competitions import (
+    access,
+    audit,
+    catalog,
+    exports,
+    hosting,
+    lifecycle,
+    moderation,
+    rescoring,
+    solutions,
+    submitting,
+)
+from competitions.errors import DomainError, NotFound
 from competitions.spec import parse_spec
 
 from .. import clock
 from ..auth import role_required
 from ..db import get_session
+from ..errors import returns_to, show_on_form
 from ..forms import (
     CompetitionForm,
     ConfirmSolutionForm,
@@ -33,10 +45,13 @@ def _metric_choices() -> list[SelectChoice]:
     return [SelectChoice(name, f"{name} — {m.description}") for name, m in sorted(scoring.METRICS.items())]
 
 
+SPEC_FIELDS = ("title", "slug", "subtitle", "description_md", "rules_md", "metric", "id_column", "start_at",
+               "deadline_at", "daily_limit", "total_limit", "final_selections", "visibility", "public_fraction",
+               "seed", "sample_submission", "test_file", "data_open", "labels")
+
+
 def _spec_from(form: CompetitionForm):
-    data = {name: getattr(form, name).data for name in (
-        "title", "slug", "subtitle", "description_md", "rules_md", "metric", "id_column", "start_at",
-        "deadline_at", "daily_limit", "total_limit", "final_selections", "visibility", "public_fraction", "seed")}
+    data = {name: getattr(form, name).data for name in SPEC_FIELDS}
     raw = (form.metric_params.data or "").strip()
     try:
         data["metric_params"] = json.loads(raw) if raw else {}
@@ -45,18 +60,16 @@ def _spec_from(form: CompetitionForm):
     return parse_spec(data)
 
 
-def _show_error(form, exc: DomainError) -> None:
-    target = getattr(form, exc.field, None) if exc.field else None
-    if target is not None:
-        target.errors = list(target.errors) + [exc.message]
-    else:
-        flash(exc.message, "error")
+def _form_time(when) -> str:
+    """A stored time for the form: minutes when that is exact, else to the microsecond,
+    so saving the form unchanged never moves a deadline set by "Close now"."""
+    return when.strftime("%Y-%m-%dT%H:%M" if not (when.second or when.microsecond) else "%Y-%m-%dT%H:%M:%S.%f")
 
 
 def _managed(slug: str):
     # NotFound and Forbidden become 404 and 403 pages in webapp.errors.
     competition = catalog.get_competition(get_session(), slug)
-    hosting.require_manager(competition, current_user)
+    access.require_manager(competition, current_user)
     return competition
 
 
@@ -72,16 +85,25 @@ def new_competition():
         try:
             spec = _spec_from(form)
             files = [(f.filename, f.stream) for f in form.files.data or [] if getattr(f, "filename", "")]
-            competition = hosting.create_competition(session, get_storage(), current_user, spec,
-                                                     form.solution.data.stream, files)
+            created = hosting.create_competition(session, get_storage(), current_user, spec,
+                                                 form.solution.data.stream, files, clock.now())
             session.commit()
         except DomainError as exc:
             session.rollback()
-            _show_error(form, exc)
+            show_on_form(form, exc)
         else:
             flash("Competition created.", "success")
-            return redirect(url_for(".manage", slug=competition.slug))
+            _flash_labels(created)
+            return redirect(url_for(".manage", slug=created.competition.slug))
     return render_template("organizer/edit.html", form=form, c=None), (422 if form.errors else 200)
+
+
+def _flash_labels(created) -> None:
+    labels = (created.competition.metric_params or {}).get("labels")
+    if created.labels_from and labels:
+        flash(f"The labels were taken from the {created.labels_from}: {', '.join(labels)}. Check that the list "
+              "is complete: a label missing from the test rows must still be declared, or learners cannot "
+              "predict it. If it is not, create the competition again with the labels given.", "info")
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -91,17 +113,20 @@ def edit(slug):
     form = CompetitionForm(obj=competition)
     form.metric.choices = _metric_choices()
     if request.method == "GET":
-        form.metric_params.data = json.dumps(competition.metric_params or {})
-        form.start_at.data = competition.start_at.strftime("%Y-%m-%dT%H:%M")
-        form.deadline_at.data = competition.deadline_at.strftime("%Y-%m-%dT%H:%M")
+        params = dict(competition.metric_params or {})
+        form.labels.data = ", ".join(params.pop("labels", []))
+        form.metric_params.data = json.dumps(params)
+        form.start_at.data = _form_time(competition.start_at)
+        form.deadline_at.data = _form_time(competition.deadline_at)
     if form.validate_on_submit():
         session = get_session()
         try:
-            hosting.update_competition(session, competition, _spec_from(form))
+            hosting.update_competition(session, get_storage(), competition, current_user, _spec_from(form),
+                                       clock.now())
             session.commit()
         except DomainError as exc:
             session.rollback()
-            _show_error(form, exc)
+            show_on_form(form, exc)
         else:
             flash("Saved.", "success")
             return redirect(url_for(".manage", slug=competition.slug))
@@ -113,37 +138,38 @@ def edit(slug):
 def manage(slug):
     competition = _managed(slug)
     session = get_session()
+    now = clock.now()
     return render_template(
         "organizer/manage.html", c=competition, tab="manage", manager=True, team=None,
-        state=competition.state_at(clock.now()).value, rows=submitting.all_submissions(session, competition),
+        state=competition.state_at(now).value, rows=submitting.all_submissions(session, competition),
         history=catalog.solution_history(session, competition), files_form=FilesForm(),
         solution_form=SolutionForm(), reason_form=ReasonForm(), form=EmptyForm(),
+        finalize_blocker=lifecycle.finalize_blocker(competition, now),
+        audit_entries=audit.entries(session, competition, current_user), sees_private=True,
         invite_url=url_for("competitions.overview", slug=competition.slug, invite=competition.invite_token,
                            _external=True))
 
 
 @bp.route("/<slug>/files", methods=["POST"])
 @login_required
+@returns_to(".manage", "slug")
 def add_files(slug):
     competition = _managed(slug)
     form = FilesForm()
-    session = get_session()
-    if form.validate_on_submit():
-        try:
-            for f in form.files.data:
-                hosting.add_file(session, get_storage(), competition, f.filename, f.stream)
-            session.commit()
-            flash("Files saved.", "success")
-        except DomainError as exc:
-            session.rollback()
-            flash(exc.message, "error")
-    else:
+    if not form.validate_on_submit():
         flash("Choose at least one file.", "error")
-    return redirect(url_for(".manage", slug=slug))
+        return redirect(url_for(".manage", slug=slug), 303)
+    session = get_session()
+    for f in form.files.data:
+        hosting.add_file(session, get_storage(), competition, f.filename, f.stream, clock.now())
+    session.commit()
+    flash("Files saved.", "success")
+    return redirect(url_for(".manage", slug=slug), 303)
 
 
 @bp.route("/<slug>/files/<name>/delete", methods=["POST"])
 @login_required
+@returns_to(".manage", "slug")
 def delete_file(slug, name):
     competition = _managed(slug)
     if EmptyForm().validate_on_submit():
@@ -151,7 +177,7 @@ def delete_file(slug, name):
         hosting.remove_file(session, competition, name)
         session.commit()
         flash(f"Removed {name}.", "info")
-    return redirect(url_for(".manage", slug=slug))
+    return redirect(url_for(".manage", slug=slug), 303)
 
 
 @bp.route("/<slug>/solution")
@@ -160,41 +186,40 @@ def download_solution(slug):
     competition = _managed(slug)
     current = solutions.current_solution(get_session(), competition)
     if current is None:
-        abort(404)
+        raise NotFound("This competition has no solution file.")
     return send_file(get_storage().open(current.sha256), as_attachment=True,
                      download_name=f"{competition.slug}-solution-v{current.version}.csv")
 
 
 @bp.route("/<slug>/solution/preview", methods=["POST"])
 @login_required
+@returns_to(".manage", "slug")
 def preview_solution(slug):
     competition = _managed(slug)
     form = SolutionForm()
     if not form.validate_on_submit():
         flash("Choose the new solution file.", "error")
-        return redirect(url_for(".manage", slug=slug))
-    try:
-        preview = rescoring.preview_replacement(get_session(), get_storage(), competition, current_user,
-                                                form.solution.data.stream, form.public_fraction.data or 0.3,
-                                                form.seed.data or 0)
-    except DomainError as exc:
-        flash(exc.message, "error")
-        return redirect(url_for(".manage", slug=slug))
+        return redirect(url_for(".manage", slug=slug), 303)
+    preview = rescoring.preview_replacement(get_session(), get_storage(), competition, current_user,
+                                            form.solution.data.stream, form.public_fraction.data or 0.3,
+                                            form.seed.data or 0)
     confirm = ConfirmSolutionForm(sha256=preview.sha256)
     return render_template("organizer/preview.html", c=competition, preview=preview, form=confirm)
 
 
 @bp.route("/<slug>/solution/confirm", methods=["POST"])
 @login_required
+@returns_to(".manage", "slug")
 def confirm_solution(slug):
     competition = _managed(slug)
     form = ConfirmSolutionForm()
     if form.validate_on_submit():
         session = get_session()
-        new = rescoring.confirm_replacement(session, get_storage(), competition, current_user, form.sha256.data)
+        new = rescoring.confirm_replacement(session, get_storage(), competition, current_user, form.sha256.data,
+                                            clock.now())
         session.commit()
         flash(f"Solution version {new.version} installed; every submission was re-scored.", "success")
-    return redirect(url_for(".manage", slug=slug))
+    return redirect(url_for(".manage", slug=slug), 303)
 
 
 def _moderate(slug: str, action, target_id: int, done: str, needs_reason: bool = True):
@@ -204,16 +229,17 @@ def _moderate(slug: str, action, target_id: int, done: str, needs_reason: bool =
     if form.validate_on_submit():
         session = get_session()
         args = (form.reason.data,) if needs_reason else ()
-        action(session, competition, current_user, target_id, *args)
+        action(session, competition, current_user, target_id, *args, clock.now())
         session.commit()
         flash(done, "info")
     else:
         flash("Give a reason; the team will see it.", "error")
-    return redirect(url_for(".manage", slug=slug))
+    return redirect(url_for(".manage", slug=slug), 303)
 
 
 @bp.route("/<slug>/submissions/<int:submission_id>/disqualify", methods=["POST"])
 @login_required
+@returns_to(".manage", "slug")
 def disqualify_submission(slug, submission_id):
     return _moderate(slug, moderation.disqualify_submission, submission_id,
                      f"Submission {submission_id} disqualified.")
@@ -221,30 +247,62 @@ def disqualify_submission(slug, submission_id):
 
 @bp.route("/<slug>/teams/<int:team_id>/disqualify", methods=["POST"])
 @login_required
+@returns_to(".manage", "slug")
 def disqualify_team(slug, team_id):
     return _moderate(slug, moderation.disqualify_team, team_id, "Team disqualified.")
 
 
 @bp.route("/<slug>/teams/<int:team_id>/reinstate", methods=["POST"])
 @login_required
+@returns_to(".manage", "slug")
 def reinstate_team(slug, team_id):
     return _moderate(slug, moderation.reinstate_team, team_id, "Team reinstated.", needs_reason=False)
 
 
 @bp.route("/<slug>/finalize", methods=["POST"])
 @login_required
+@returns_to(".manage", "slug")
 def finalize(slug):
     competition = _managed(slug)
     if EmptyForm().validate_on_submit():
         session = get_session()
-        try:
-            hosting.finalize(session, competition, current_user, clock.now())
-            session.commit()
-            flash("Finalized: the private leaderboard is now public.", "success")
-        except DomainError as exc:
-            session.rollback()
-            flash(exc.message, "error")
-    return redirect(url_for(".manage", slug=slug))
+        lifecycle.finalize(session, competition, current_user, clock.now())
+        session.commit()
+        flash("Finalized: the private leaderboard is now public.", "success")
+    return redirect(url_for(".manage", slug=slug), 303)
+
+
+@bp.route("/<slug>/close", methods=["GET", "POST"])
+@login_required
+@returns_to(".manage", "slug")
+def close_now(slug):
+    """A confirmation page first (it works without JavaScript), then the deadline becomes now."""
+    competition = _managed(slug)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return render_template("organizer/close.html", c=competition, form=form, tab="manage", manager=True,
+                               team=None, state=competition.state_at(clock.now()).value)
+    session = get_session()
+    lifecycle.close_now(session, competition, current_user, clock.now())
+    session.commit()
+    flash("Closed: the deadline is now. Later submissions are scored but not ranked.", "success")
+    return redirect(url_for(".manage", slug=slug), 303)
+
+
+@bp.route("/<slug>/reopen", methods=["POST"])
+@login_required
+@returns_to(".manage", "slug")
+def reopen(slug):
+    competition = _managed(slug)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash("Say why the competition is reopened; the audit log keeps the reason.", "error")
+        return redirect(url_for(".manage", slug=slug), 303)
+    session = get_session()
+    lifecycle.reopen(session, competition, current_user, form.reason.data, clock.now())
+    session.commit()
+    flash("Reopened: the results may change again until it is finalized anew.", "success")
+    return redirect(url_for(".manage", slug=slug), 303)
 
 
 @bp.route("/<slug>/submissions.csv")
