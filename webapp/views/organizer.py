@@ -78,6 +78,7 @@ def _managed(slug: str):
 def new_competition():
     form = NewCompetitionForm()
     form.metric.choices = _metric_choices()
+    status = 200
     if request.method == "GET":
         form.start_at.data = clock.now().strftime("%Y-%m-%dT%H:%M")
     if form.validate_on_submit():
@@ -91,11 +92,12 @@ def new_competition():
         except DomainError as exc:
             session.rollback()
             show_on_form(form, exc)
+            status = exc.status if exc.status in (409, 403) else 422
         else:
             flash("Competition created.", "success")
             _flash_labels(created)
             return redirect(url_for(".manage", slug=created.competition.slug))
-    return render_template("organizer/edit.html", form=form, c=None), (422 if form.errors else 200)
+    return render_template("organizer/edit.html", form=form, c=None), (422 if form.errors else status)
 
 
 def _flash_labels(created) -> None:
@@ -112,6 +114,7 @@ def edit(slug):
     competition = _managed(slug)
     form = CompetitionForm(obj=competition)
     form.metric.choices = _metric_choices()
+    status = 200
     if request.method == "GET":
         params = dict(competition.metric_params or {})
         form.labels.data = ", ".join(params.pop("labels", []))
@@ -127,10 +130,11 @@ def edit(slug):
         except DomainError as exc:
             session.rollback()
             show_on_form(form, exc)
+            status = exc.status if exc.status in (409, 403) else 422
         else:
             flash("Saved.", "success")
             return redirect(url_for(".manage", slug=competition.slug))
-    return render_template("organizer/edit.html", form=form, c=competition), (422 if form.errors else 200)
+    return render_template("organizer/edit.html", form=form, c=competition), (422 if form.errors else status)
 
 
 @bp.route("/<slug>")
