@@ -37,3 +37,28 @@ def _configure_sqlite(engine: Engine) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+# Which sessions hold flushed but uncommitted writes: a use case that must commit in
+# steps (submitting) asks this so it never commits its caller's work by surprise.
+@event.listens_for(Session, "after_flush")
+def _note_flushed_writes(session: Session, _context) -> None:
+    # Still the pre-flush state here; a flush of merely merged, unchanged objects writes nothing.
+    if _unflushed_changes(session):
+        session.info["flushed_writes"] = True
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_flushed_writes(session: Session) -> None:
+    session.info.pop("flushed_writes", None)
+
+
+def has_pending_changes(session: Session) -> bool:
+    """Changes not yet committed: unflushed ones, or flushed ones in the open transaction."""
+    return bool(session.info.get("flushed_writes")) or _unflushed_changes(session)
+
+
+def _unflushed_changes(session: Session) -> bool:
+    # session.dirty is optimistic (merge() marks objects it only copied); is_modified() is not.
+    return bool(session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty))

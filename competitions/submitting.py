@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 import scoring
 
 from . import quota, solutions, standings
+from .db import has_pending_changes
 from .errors import DomainError, Forbidden, NotFound, QuotaExceeded
 from .models import Competition, State, Status, Submission, SubmissionScore, Team, User
 from .participation import require_team
@@ -120,8 +121,7 @@ def validate_only(session: Session, storage: Storage, competition: Competition, 
 
 
 def _require_clean(session: Session) -> None:
-    # session.dirty is optimistic (merge() marks objects it only copied); is_modified() is not.
-    if session.new or session.deleted or any(session.is_modified(obj) for obj in session.dirty):
+    if has_pending_changes(session):
         raise RuntimeError("submit() and validate_only() commit in steps; commit or roll back your "
                            "changes before calling them")
 

@@ -8,7 +8,8 @@ import pytest
 from lifecycle_support import DURING, UTC, assert_no_solution, predictions, sha256, solution_csv
 from sqlalchemy import select
 
-from competitions import catalog, leaderboard, rescoring, solutions
+import scoring
+from competitions import catalog, leaderboard, rescoring, solutions, submitting
 from competitions.errors import Forbidden
 from competitions.models import Solution, Submission, SubmissionScore
 
@@ -158,3 +159,45 @@ def test_a_file_made_invalid_by_a_new_key_says_why_and_recovers_later(sessions, 
         row = s.get(Submission, a.id)
         assert row.status == "scored" and row.problems == []
         assert row.public_score == pytest.approx(0.1, abs=1e-3) and row.solution_version == 3
+
+
+def test_a_scorer_failure_on_one_file_is_recorded_and_the_rest_are_rescored(sessions, storage, people, scored,
+                                                                             monkeypatch):
+    """Re-scoring goes through the upload's scorer wrapper: one broken file becomes 'error', not an abort."""
+    competition, a, b = scored
+    real = scoring.score_submission
+
+    def broken_for_alice(parsed, handle, *args, **kwargs):
+        data = handle.read()
+        if data == predictions(0.1):
+            raise ZeroDivisionError("a scorer bug")
+        return real(parsed, io.BytesIO(data), *args, **kwargs)
+
+    monkeypatch.setattr(scoring, "score_submission", broken_for_alice)
+    with sessions() as s:
+        c = catalog.get_competition(s, competition.slug)
+        org = s.merge(people.org)
+        preview = rescoring.preview_replacement(s, storage, c, org, io.BytesIO(V2))
+        rescoring.confirm_replacement(s, storage, c, org, preview.sha256, DURING)
+        s.commit()
+    with sessions() as s:
+        alice, bob = s.get(Submission, a.id), s.get(Submission, b.id)
+        assert (alice.status, alice.public_score, alice.problems[0]["code"]) == ("error", None, "scorer_error")
+        assert (bob.status, bob.solution_version) == ("scored", 2)
+        assert bob.public_score == pytest.approx(0.5, abs=1e-3)
+        board = leaderboard.public_board(s, catalog.get_competition(s, competition.slug))
+        assert [e.team for e in board] == ["bob"]
+
+
+def test_submit_refuses_a_session_with_pending_changes(sessions, storage, people, scored):
+    """submit() commits in steps, so it will not commit its caller's unfinished work by surprise."""
+    competition, _, _ = scored
+    with sessions() as s:
+        c = catalog.get_competition(s, competition.slug)
+        c.title = "Changed but not committed"
+        with pytest.raises(RuntimeError, match="commit in steps"):
+            submitting.submit(s, storage, c, s.merge(people.alice), "sub.csv", io.BytesIO(predictions(0.2)), "",
+                              DURING)
+        s.rollback()
+    with sessions() as s:
+        assert catalog.get_competition(s, competition.slug).title == "House prices"
