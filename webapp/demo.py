@@ -24,7 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from competitions import accounts, bundles, participation, submitting
+from competitions import accounts, bundles, lifecycle, participation, submitting
 from competitions.models import Competition, User
 from competitions.storage import Storage
 
@@ -37,8 +37,12 @@ class DemoTask:
     title: str
     subtitle: str
     metric: str
-    kind: str  # binary / regression / multiclass
+    kind: str  # binary / regression / multiclass (probabilities) / labels (one predicted class)
     loader: str
+    # Timing relative to the seed: the default is open for another month; a past one is finalized.
+    started_days_ago: int = 14
+    deadline_in_days: int = 30
+    finalized: bool = False
 
 
 TASKS = [
@@ -48,6 +52,8 @@ TASKS = [
              "rmse", "regression", "load_diabetes"),
     DemoTask("digits", "Handwritten digits", "Give a probability for each digit 0–9 in 8×8 images.",
              "multiclass_log_loss", "multiclass", "load_digits"),
+    DemoTask("wine", "Wine cultivars", "Name the cultivar of each wine from its chemistry (finished).",
+             "macro_f1", "labels", "load_wine", started_days_ago=45, deadline_in_days=-5, finalized=True),
 ]
 
 
@@ -70,6 +76,10 @@ def seed(session: Session, storage: Storage, now: datetime) -> SeedReport:
         competition = _import(session, storage, organizer, task, frames, now)
         session.commit()
         _baselines(session, storage, competition, task, frames, learners[1:], now)
+        if task.finalized:
+            # A finished competition shows the private board, the frozen results and the audit log.
+            lifecycle.finalize(session, competition, organizer, now)
+            session.commit()
         created.append(task.slug)
     session.commit()
     return SeedReport(created, credentials)
@@ -113,7 +123,8 @@ def _import(session: Session, storage: Storage, organizer: User, task: DemoTask,
         (root / "rules.md").write_text(RULES)
         manifest = {"competition": {
             "title": task.title, "slug": task.slug, "subtitle": task.subtitle, "metric": task.metric,
-            "id_column": "id", "start": now - timedelta(days=14), "deadline": now + timedelta(days=30),
+            "id_column": "id", "start": now - timedelta(days=task.started_days_ago),
+            "deadline": now + timedelta(days=task.deadline_in_days),
             "daily_limit": 5, "final_selections": 2, "public_fraction": 0.3, "seed": 42,
             "sample_submission": "sample_submission.csv", "test_file": "test.csv"}}
         (root / bundles.MANIFEST).write_text(tomli_w.dumps(manifest))
@@ -127,6 +138,9 @@ def _sample(task: DemoTask, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame({"id": ids, "target": 0.5})
     if task.kind == "regression":
         return pd.DataFrame({"id": ids, "target": float(y.mean())})
+    if task.kind == "labels":
+        # The most frequent class everywhere: valid, and the floor to beat.
+        return pd.DataFrame({"id": ids, "target": int(y.mode()[0])})
     classes = sorted(y.unique())
     return pd.DataFrame({"id": ids, **{str(c): 1 / len(classes) for c in classes}})
 
@@ -140,7 +154,7 @@ def _predictions(task: DemoTask, model_name: str, frames: dict[str, pd.DataFrame
             {"id": test["id"], "target": float(y_train.mean())})
     model = _model(task, model_name)
     model.fit(x_train, y_train)
-    if task.kind == "regression":
+    if task.kind in ("regression", "labels"):
         return pd.DataFrame({"id": test["id"], "target": model.predict(x_test)})
     proba = model.predict_proba(x_test)
     if task.kind == "binary":
@@ -161,7 +175,7 @@ def _model(task: DemoTask, model_name: str):
 
 
 # Who submits what, and how many days after the start.
-BASELINES = [("alan", "constant", "Constant: the training mean", 1),
+BASELINES = [("alan", "constant", "Constant baseline", 1),
              ("grace", "linear_strong", "Linear model, strong regularisation", 2),
              ("ada", "linear", "Linear baseline", 3),
              ("ada", "forest", "Random forest, 200 trees", 5),

@@ -18,7 +18,7 @@ from lifecycle_support import (
 from sqlalchemy import func, select
 
 from competitions import catalog, solutions
-from competitions.models import Competition, Submission, User
+from competitions.models import AuditEntry, Competition, Submission, User
 
 
 def write_bundle(root: Path, slug: str = "bundled", usage: bool = True) -> Path:
@@ -145,7 +145,7 @@ def test_demo_seed_is_idempotent(app, sessions):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output
-    assert "Seeded demo competitions: breast-cancer, diabetes, digits" in first.output
+    assert "Seeded demo competitions: breast-cancer, diabetes, digits, wine" in first.output
 
     def counts():
         with sessions() as s:
@@ -153,10 +153,18 @@ def test_demo_seed_is_idempotent(app, sessions):
                     s.scalar(select(func.count(User.id))))
 
     after_first = counts()
-    assert after_first[0] == 3 and after_first[1] == 15  # five baseline entries each
+    assert after_first[0] == 4 and after_first[1] == 20  # five baseline entries each
     with sessions() as s:
         statuses = set(s.scalars(select(Submission.status)))
         assert statuses == {"scored"}
+        by_slug = {c.slug: c for c in s.scalars(select(Competition))}
+        # Every demo names its sample submission and test file, and both fit the solution.
+        assert {(c.sample_submission, c.test_file) for c in by_slug.values()} == {("sample_submission.csv", "test.csv")}
+        # The finished one is finalized, with its labels declared and the finalize in its audit log.
+        wine = by_slug["wine"]
+        assert wine.finalized_at is not None and wine.metric_params["labels"] == ["0", "1", "2"]
+        assert s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.competition_id == wine.id)) == 1
+        assert by_slug["digits"].metric_params["labels"] == [str(d) for d in range(10)]
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0, second.output
     assert "already present" in second.output
