@@ -94,6 +94,7 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
     try:
         quota.take_quota(session, competition, team, now)
     except QuotaExceeded:
+        # Only this step's own work is undone: the session was clean on entry (see above).
         session.rollback()
         raise
     _apply_result(row, result)

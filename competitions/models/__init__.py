@@ -1,6 +1,6 @@
 """All tables; Alembic's env.py uses Base.metadata as its target."""
 from .audit import AuditAction, AuditEntry
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, UTCDateTime
 from .competition import Competition, CompetitionFile, Solution, State, Visibility
 from .submissions import QuotaUsage, Status, Submission, SubmissionScore
 from .teams import Team, TeamMember
@@ -9,5 +9,5 @@ from .users import ApiToken, PasswordReset, Role, User
 __all__ = [
     "ApiToken", "AuditAction", "AuditEntry", "Base", "Competition", "CompetitionFile", "QuotaUsage", "Role", "Solution",
     "State", "Status", "Submission", "SubmissionScore", "Team", "TeamMember", "UTCDateTime",
-    "User", "Visibility", "utcnow", "PasswordReset",
+    "User", "Visibility", "PasswordReset",
 ]

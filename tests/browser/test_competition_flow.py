@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from playwright.sync_api import expect
 
 from competitions.db import make_session_factory
-from competitions.models import utcnow
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +38,7 @@ def _host(page, tmp_path) -> None:
     page.locator("input[name=slug]").fill("parity")
     page.locator("textarea[name=description_md]").fill("Guess **odd** ids.")
     page.locator("select[name=metric]").select_option("log_loss")
-    start = utcnow() - timedelta(days=1)
+    start = datetime.now(timezone.utc) - timedelta(days=1)
     page.locator("input[name=start_at]").fill(start.strftime("%Y-%m-%dT%H:%M"))
     page.locator("input[name=deadline_at]").fill((start + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M"))
     page.locator("input[name=solution]").set_input_files(str(solution))
@@ -101,7 +100,7 @@ def test_organizer_finalize_asks_for_confirmation(page, make_user, tmp_path, eng
         from competitions.catalog import get_competition
 
         c = get_competition(s, "parity")
-        c.deadline_at = utcnow() - timedelta(minutes=1)
+        c.deadline_at = datetime.now(timezone.utc) - timedelta(minutes=1)
         s.commit()
     page.goto("/organize/parity")
     button = page.locator("form[action$='/finalize'] button")
