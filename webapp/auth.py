@@ -26,6 +26,7 @@ from competitions.models import User
 
 from . import clock
 from .db import get_session
+from .errors import show_on_form
 from .forms import EmptyForm, ResetPasswordForm, SignInForm, SignUpForm, TokenForm
 
 bp = Blueprint("auth", __name__)
@@ -74,11 +75,6 @@ def _safe_next(target: str | None) -> str:
     return url_for("competitions.index")
 
 
-def _field_error(form, exc: DomainError, default: str) -> None:
-    field = getattr(form, exc.field or default, None) or getattr(form, default)
-    field.errors = [*field.errors, exc.message]
-
-
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
     form = SignUpForm()
@@ -90,7 +86,7 @@ def signup():
             session.commit()
         except DomainError as exc:
             session.rollback()
-            _field_error(form, exc, "username")
+            show_on_form(form, exc)
         else:
             login_user(user)
             flash(f"Welcome, {user.username}!", "success")
@@ -165,10 +161,7 @@ def revoke_token(token_id: int):
     form = EmptyForm()
     if form.validate_on_submit():
         session = get_session()
-        try:
-            tokens.revoke_token(session, current_user, token_id, now=clock.now())
-        except DomainError:
-            abort(404)
+        tokens.revoke_token(session, current_user, token_id, now=clock.now())  # NotFound: the 404 page
         session.commit()
         flash("Token revoked.", "info")
     return redirect(url_for("auth.profile"))
@@ -227,7 +220,7 @@ def reset_password(token: str):
             if exc.field is None:
                 raise
             session.rollback()
-            _field_error(form, exc, "password")
+            show_on_form(form, exc)
         else:
             session.commit()
             login_user(user, remember=True)

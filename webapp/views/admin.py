@@ -8,12 +8,12 @@ from flask import session as cookie_session
 from flask_login import current_user
 
 from competitions import accounts
-from competitions.errors import DomainError
 from competitions.models import Role, User
 
 from .. import clock
 from ..auth import no_store, reset_link_url, role_required
 from ..db import get_session
+from ..errors import returns_to
 from ..forms import EmptyForm, RoleForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -22,14 +22,14 @@ admin_only = role_required(lambda user: user.is_admin)
 RESET_LINK_KEY = "holdout.reset_link"
 
 
-def _render_users(error: str | None = None, status: int = 200):
+def _render_users():
     shown = cookie_session.pop(RESET_LINK_KEY, None)
     reset_link = None
     if shown and shown.get("admin_id") == current_user.id:
         reset_link = {**shown, "expires_at": datetime.fromisoformat(shown["expires_at"])}
     response = make_response(render_template(
         "admin/users.html", users=accounts.list_users(get_session()), form=RoleForm(), reset_form=EmptyForm(),
-        roles=[r.value for r in Role], reset_link=reset_link, error=error), status)
+        roles=[r.value for r in Role], reset_link=reset_link))
     return no_store(response) if reset_link else response
 
 
@@ -48,6 +48,7 @@ def _user_or_404(user_id: int) -> User:
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
 @admin_only
+@returns_to(".users")
 def set_role(user_id: int):
     form = RoleForm()
     session = get_session()
@@ -55,12 +56,7 @@ def set_role(user_id: int):
     if not form.validate_on_submit():
         flash("Choose a valid role.", "error")
         return redirect(url_for(".users"))
-    try:
-        accounts.set_role(session, user.username, form.role.data)
-    except DomainError as exc:
-        # Refused (e.g. the last admin): nothing changed; say why on the page, with the status.
-        session.rollback()
-        return _render_users(error=exc.message, status=exc.status)
+    accounts.set_role(session, user.username, form.role.data)  # refusals return to the page (returns_to)
     session.commit()
     flash(f"{user.username} is now {user.role}.", "success")
     return redirect(url_for(".users"))
