@@ -258,6 +258,8 @@ def test_an_admin_reopens_with_a_reason_and_the_audit_log_keeps_it(client, final
     login(client, "org")
     manage = client.get("/organize/house-prices").get_data(as_text=True)
     assert "Audit log" in manage and "The key had a typo in row 7." in manage and "Shared an account" in manage
+    title = manage[manage.index("<title>"):manage.index("</title>")]
+    assert "Audit log" not in title and "Manage · House prices" in title
 
 
 def test_reopen_through_the_page_for_admins(client, finalized, login, sessions):
