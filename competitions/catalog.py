@@ -19,6 +19,13 @@ def get_competition(session: Session, slug: str) -> Competition:
     return competition
 
 
+def get_competition_by_id(session: Session, competition_id: int) -> Competition:
+    competition = session.get(Competition, competition_id)
+    if competition is None:
+        raise NotFound("No such competition.")
+    return competition
+
+
 def visible_competition(session: Session, slug: str, viewer: User | None, now: datetime,
                         invite: str | None = None) -> tuple[Competition, Team | None]:
     """The competition and the viewer's team in it, if the viewer may see it.

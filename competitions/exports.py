@@ -15,10 +15,10 @@ def _isoformat(value) -> str:
 def leaderboard_csv(entries: list[Entry], *, private: bool) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    header = ["rank", "team", "score", "entries", "last_submission_at"]
+    header = ["rank", "team", "members", "score", "entries", "last_submission_at"]
     writer.writerow(header + (["rank_change"] if private else []))
     for e in entries:
-        row = [e.rank, e.team, repr(e.score), e.entries, _isoformat(e.last_submission_at)]
+        row = [e.rank, e.team, " ".join(e.members), repr(e.score), e.entries, _isoformat(e.last_submission_at)]
         writer.writerow(row + ([e.rank_change if e.rank_change is not None else ""] if private else []))
     return out.getvalue()
 

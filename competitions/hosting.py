@@ -150,6 +150,7 @@ def settings_of(competition: Competition) -> dict:
         "start_at": competition.start_at, "deadline_at": competition.deadline_at,
         "daily_limit": competition.daily_limit, "total_limit": competition.total_limit,
         "final_selections": competition.final_selections, "visibility": competition.visibility,
+        "max_team_size": competition.max_team_size, "team_merger_deadline": competition.team_merger_deadline,
         "sample_submission": competition.sample_submission, "test_file": competition.test_file,
         "data_open": competition.data_open,
     }

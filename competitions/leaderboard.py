@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from . import access
 from .errors import Forbidden
-from .models import Competition, Submission, Team, User
+from .models import Competition, Submission, Team, TeamMember, User
 from .standings import ranked_order
 
 
@@ -24,9 +24,11 @@ class Entry:
     submission_id: int
     ci: tuple[float, float] | None = None
     rank_change: int | None = None  # private board only: public rank minus private rank
+    members: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        out = {"rank": self.rank, "team": self.team, "score": self.score, "entries": self.entries,
+        out = {"rank": self.rank, "team": self.team, "members": list(self.members), "score": self.score,
+               "entries": self.entries,
                "last_submission_at": self.last_submission_at.isoformat() if self.last_submission_at else None}
         out["ci"] = list(self.ci) if self.ci else None
         if self.rank_change is not None:
@@ -36,17 +38,21 @@ class Entry:
 
 def public_board(session: Session, competition: Competition) -> list[Entry]:
     rows = _teams_ranked(session, competition, "public")
+    names = member_names(session, [t.id for t, _, _ in rows])
     return [Entry(i, t.id, t.name, t.best_public_score, t.entries, t.last_submission_at,
-                  t.best_public_submission_id, ci=_pair(low, high)) for i, (t, low, high) in enumerate(rows, start=1)]
+                  t.best_public_submission_id, ci=_pair(low, high), members=tuple(names.get(t.id, ())))
+            for i, (t, low, high) in enumerate(rows, start=1)]
 
 
 def private_board(session: Session, competition: Competition) -> list[Entry]:
     """The private standings; callers decide who may see them (use board())."""
     public_rank = {e.team_id: e.rank for e in public_board(session, competition)}
     rows = _teams_ranked(session, competition, "private")
+    names = member_names(session, [t.id for t, _, _ in rows])
     return [Entry(i, t.id, t.name, t.best_private_score, t.entries, t.last_submission_at,
                   t.best_private_submission_id, ci=_pair(low, high),
-                  rank_change=(public_rank[t.id] - i) if t.id in public_rank else None)
+                  rank_change=(public_rank[t.id] - i) if t.id in public_rank else None,
+                  members=tuple(names.get(t.id, ())))
             for i, (t, low, high) in enumerate(rows, start=1)]
 
 
@@ -58,6 +64,16 @@ def board(session: Session, competition: Competition, which: str, viewer: User |
             raise Forbidden("The private leaderboard is revealed when the competition is finalized.")
         return private_board(session, competition)
     return public_board(session, competition)
+
+
+def member_names(session: Session, team_ids: list[int]) -> dict[int, list[str]]:
+    """Usernames per team, in joining order: one query for the whole board."""
+    rows = session.execute(select(TeamMember.team_id, User.username).join(User, User.id == TeamMember.user_id)
+                           .where(TeamMember.team_id.in_(team_ids)).order_by(TeamMember.joined_at, TeamMember.id))
+    names: dict[int, list[str]] = {}
+    for team_id, username in rows:
+        names.setdefault(team_id, []).append(username)
+    return names
 
 
 def _pair(low, high) -> tuple[float, float] | None:

@@ -33,17 +33,23 @@ def join(session: Session, competition: Competition, user: User, now: datetime,
         # A savepoint: a concurrent join by the same user undoes only this attempt,
         # never the caller's other work.
         with session.begin_nested():
-            team = Team(competition_id=competition.id, name=_free_team_name(session, competition, user.username),
-                        created_at=now)
-            session.add(team)
-            session.flush()
-            session.add(TeamMember(team_id=team.id, competition_id=competition.id, user_id=user.id, joined_at=now))
-            session.flush()
+            team = create_solo_team(session, competition, user, now)
     except IntegrityError:
         winner = team_of(session, competition, user)
         if winner is None:
             raise
         return winner
+    return team
+
+
+def create_solo_team(session: Session, competition: Competition, user: User, now: datetime) -> Team:
+    """A new team of one for the user, named after them (joining, leaving a team)."""
+    team = Team(competition_id=competition.id, name=_free_team_name(session, competition, user.username),
+                created_at=now)
+    session.add(team)
+    session.flush()
+    session.add(TeamMember(team_id=team.id, competition_id=competition.id, user_id=user.id, joined_at=now))
+    session.flush()
     return team
 
 

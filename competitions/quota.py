@@ -75,6 +75,18 @@ def take_quota(session: Session, competition: Competition, team: Team, now: date
         raise _exceeded(competition, quota_view(session, competition, team, now), now)
 
 
+def lock_team(session: Session, team_id: int) -> Team | None:
+    """Lock a team's row for the rest of the transaction (None if it is gone, merged away).
+
+    Uploads lock before taking quota and merges lock both teams first, so the
+    two never interleave. SQLite needs no row lock: its writers are serialised.
+    """
+    query = select(Team).where(Team.id == team_id).execution_options(populate_existing=True)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
 def _insert_missing(session: Session, team_id: int, day: date):
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -28,6 +28,9 @@ class CompetitionSpec:
     daily_limit: int = 5
     total_limit: int | None = None
     final_selections: int = 2
+    max_team_size: int = 5
+    # None: 7 days before the deadline (Competition.merger_deadline()).
+    team_merger_deadline: datetime | None = None
     visibility: str = Visibility.PUBLIC.value
     # Names of data files: the sample submission and the test file, both checked against the solution.
     sample_submission: str | None = None
@@ -71,6 +74,9 @@ def parse_spec(data: dict) -> CompetitionSpec:
         daily_limit=_int(clean.get("daily_limit", 5), "daily_limit", 1, 1000),
         total_limit=None if clean.get("total_limit") in (None, "") else _int(clean["total_limit"], "total_limit", 1, 100000),
         final_selections=_int(clean.get("final_selections", 2), "final_selections", 1, 20),
+        max_team_size=_int(clean.get("max_team_size", 5), "max_team_size", 1, 100),
+        team_merger_deadline=None if clean.get("team_merger_deadline") in (None, "") else _when(
+            clean["team_merger_deadline"], "team_merger_deadline"),
         visibility=_visibility(clean.get("visibility") or "public"),
         sample_submission=_optional_name(clean.get("sample_submission"), "sample_submission"),
         test_file=_optional_name(clean.get("test_file"), "test_file"),
@@ -80,6 +86,9 @@ def parse_spec(data: dict) -> CompetitionSpec:
     )
     if spec.deadline_at <= spec.start_at:
         raise DomainError("The deadline must come after the start.", field="deadline_at")
+    if spec.team_merger_deadline is not None and not spec.start_at <= spec.team_merger_deadline <= spec.deadline_at:
+        raise DomainError("The team merger deadline must fall between the start and the deadline.",
+                          field="team_merger_deadline")
     spec.metric_params = _check_metric_params(spec.metric, spec.metric_params)
     return spec
 

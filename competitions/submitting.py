@@ -83,14 +83,19 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
         result = score_stored(storage, competition, solution, stored.sha256)
     except scoring.SubmissionError as exc:
         problems = [p.to_dict() for p in exc.problems]
+        row.team_id = _lock_current_team(session, competition, user).id
         _record_invalid(session, row, problems)
         raise InvalidSubmission(row, problems) from None
     except ScoringFailed:
+        row.team_id = _lock_current_team(session, competition, user).id
         row.status = Status.ERROR.value
         row.problems = [dict(ScoringFailed.problem)]
         session.add(row)
         session.commit()
         raise
+    # The team may have merged while the file was scored: count it where the user is now.
+    team = _lock_current_team(session, competition, user)
+    row.team_id = team.id
     try:
         quota.take_quota(session, competition, team, now)
     except QuotaExceeded:
@@ -119,6 +124,14 @@ def validate_only(session: Session, storage: Storage, competition: Competition, 
     session.commit()  # as in submit(): hold no lock while reading the file
     # A dry run keeps nothing, not even the file.
     return [p.to_dict() for p in validate_stream(storage, competition, solution, stream)]
+
+
+def _lock_current_team(session: Session, competition: Competition, user: User) -> Team:
+    """The user's team, locked for this transaction so no merge moves it meanwhile."""
+    while True:
+        team = require_team(session, competition, user)
+        if quota.lock_team(session, team.id) is not None and require_team(session, competition, user).id == team.id:
+            return team
 
 
 def _require_clean(session: Session) -> None:

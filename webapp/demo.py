@@ -24,7 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from competitions import accounts, bundles, lifecycle, participation, submitting
+from competitions import accounts, bundles, lifecycle, participation, submitting, teams
 from competitions.models import Competition, User
 from competitions.storage import Storage
 
@@ -75,6 +75,8 @@ def seed(session: Session, storage: Storage, now: datetime) -> SeedReport:
         frames = _frames(task)
         competition = _import(session, storage, organizer, task, frames, now)
         session.commit()
+        if task.slug == TEAM_TASK:
+            _team_up(session, competition, learners[1:])
         _baselines(session, storage, competition, task, frames, learners[1:], now)
         if task.finalized:
             # A finished competition shows the private board, the frozen results and the audit log.
@@ -180,6 +182,21 @@ BASELINES = [("alan", "constant", "Constant baseline", 1),
              ("ada", "linear", "Linear baseline", 3),
              ("ada", "forest", "Random forest, 200 trees", 5),
              ("katherine", "forest", "Random forest", 6)]
+
+
+TEAM_TASK, TEAM_NAME, TEAM_MEMBERS = "digits", "Forest Friends", ("ada", "katherine")
+
+
+def _team_up(session: Session, competition: Competition, learners: list[User]) -> None:
+    """Two learners form a team through an invitation, as they would on the Team tab."""
+    by_name = {u.username: u for u in learners}
+    when = competition.start_at + timedelta(hours=12)
+    captain, mate = (by_name[name] for name in TEAM_MEMBERS)
+    participation.join(session, competition, captain, when)
+    teams.rename(session, competition, captain, TEAM_NAME, when)
+    invitation = teams.invite(session, competition, captain, when, username=mate.username)
+    teams.accept(session, invitation.code, mate, when + timedelta(hours=1))
+    session.commit()
 
 
 def _baselines(session: Session, storage: Storage, competition: Competition, task: DemoTask,

@@ -3,11 +3,11 @@ from .audit import AuditAction, AuditEntry
 from .base import Base, UTCDateTime
 from .competition import Competition, CompetitionFile, Solution, State, Visibility
 from .submissions import QuotaUsage, Status, Submission, SubmissionScore
-from .teams import Team, TeamMember
+from .teams import Invitation, Team, TeamMember
 from .users import ApiToken, PasswordReset, Role, User
 
 __all__ = [
-    "ApiToken", "AuditAction", "AuditEntry", "Base", "Competition", "CompetitionFile", "QuotaUsage", "Role", "Solution",
+    "ApiToken", "AuditAction", "AuditEntry", "Base", "Competition", "CompetitionFile", "Invitation", "QuotaUsage", "Role", "Solution",
     "State", "Status", "Submission", "SubmissionScore", "Team", "TeamMember", "UTCDateTime",
     "User", "Visibility", "PasswordReset",
 ]

@@ -18,6 +18,8 @@ class AuditAction(str, enum.Enum):
     DISQUALIFY_TEAM = "disqualify_team"
     REINSTATE_TEAM = "reinstate_team"
     DEADLINE = "deadline"
+    MERGE = "merge"
+    REMOVE_MEMBER = "remove_member"
 
 
 class AuditEntry(Base):

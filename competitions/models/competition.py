@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime
+
+DEFAULT_MERGER_DAYS = 7
 
 
 class State(str, enum.Enum):
@@ -48,6 +50,10 @@ class Competition(Base):
     daily_limit: Mapped[int] = mapped_column(Integer, default=5)
     total_limit: Mapped[int | None] = mapped_column(Integer)
     final_selections: Mapped[int] = mapped_column(Integer, default=2)
+    # Teams: 1 means solo only. No merger deadline stored means the default, 7 days before
+    # the deadline, so it follows the deadline when that moves (see merger_deadline()).
+    max_team_size: Mapped[int] = mapped_column(Integer, default=5)
+    team_merger_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     visibility: Mapped[str] = mapped_column(String(16), default=Visibility.PUBLIC.value)
     invite_token: Mapped[str] = mapped_column(String(64))
@@ -60,6 +66,11 @@ class Competition(Base):
     files: Mapped[list[CompetitionFile]] = relationship(
         back_populates="competition", cascade="all, delete-orphan", order_by="CompetitionFile.name"
     )
+
+    def merger_deadline(self) -> datetime:
+        """The last moment teams may merge: the stored one or the default, never after the deadline."""
+        wanted = self.team_merger_deadline or self.deadline_at - timedelta(days=DEFAULT_MERGER_DAYS)
+        return min(max(wanted, self.start_at), self.deadline_at)
 
     def state_at(self, now: datetime) -> State:
         """The lifecycle state is derived from the clock, so it never goes stale."""

@@ -1,4 +1,5 @@
-"""Teams rank on leaderboards; every learner who joins gets a team of one."""
+"""Teams rank on leaderboards; every learner who joins gets a team of one, which may then
+invite others and merge, under the competition's rules."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,6 +20,8 @@ class Team(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disqualified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disqualified_reason: Mapped[str | None] = mapped_column(String(500))
+    # Set by a merge, which resets final selections: the Team tab says so until they choose again.
+    merged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Standing, kept current by competitions.standings.refresh_team(): the
     # leaderboards read these columns, so their cost follows teams, not submissions.
@@ -48,3 +51,36 @@ class TeamMember(Base):
 
     team: Mapped[Team] = relationship(back_populates="members")
     user = relationship("User")
+
+
+class Invitation(Base):
+    """An invitation to join a team: for one user by name, or a one-time link for whoever opens it.
+
+    Accepting merges the accepter's team into the inviting team (competitions.teams.accept).
+    The code is the capability, in the link and in the API path; it stays valid until
+    the competition's team merger deadline.
+    """
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    competition_id: Mapped[int] = mapped_column(ForeignKey("competitions.id", ondelete="CASCADE"), index=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    inviter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    invited_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    team: Mapped[Team] = relationship()
+    competition = relationship("Competition")
+    inviter = relationship("User", foreign_keys=[inviter_id])
+    invited_user = relationship("User", foreign_keys=[invited_user_id])
+
+    def is_pending(self, now: datetime) -> bool:
+        return (self.accepted_at is None and self.declined_at is None and self.revoked_at is None
+                and now < self.expires_at)

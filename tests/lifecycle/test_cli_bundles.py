@@ -18,7 +18,7 @@ from lifecycle_support import (
 from sqlalchemy import func, select
 
 from competitions import catalog, solutions
-from competitions.models import AuditEntry, Competition, Submission, User
+from competitions.models import AuditEntry, Competition, Submission, Team, User
 
 
 def write_bundle(root: Path, slug: str = "bundled", usage: bool = True) -> Path:
@@ -165,6 +165,9 @@ def test_demo_seed_is_idempotent(app, sessions):
         assert wine.finalized_at is not None and wine.metric_params["labels"] == ["0", "1", "2"]
         assert s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.competition_id == wine.id)) == 1
         assert by_slug["digits"].metric_params["labels"] == [str(d) for d in range(10)]
+        # One team of two, formed through an invitation, holds both members' submissions.
+        team = s.scalar(select(Team).where(Team.competition_id == by_slug["digits"].id, Team.name == "Forest Friends"))
+        assert sorted(m.user.username for m in team.members) == ["ada", "katherine"] and team.entries == 3
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0, second.output
     assert "already present" in second.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from flask import Blueprint, g, jsonify, request, send_file
+from flask import Blueprint, g, jsonify, request, send_file, url_for
 
 from competitions import (
     access,
@@ -18,6 +18,7 @@ from competitions import (
     rescoring,
     selection,
     submitting,
+    teams,
     tokens,
 )
 from competitions.errors import DomainError, JoinRequired
@@ -338,6 +339,104 @@ def reopen(competition):
 def audit_log(competition):
     rows = audit.entries(get_session(), competition, g.api_user)
     return jsonify([audit.entry_json(e) for e in rows])
+
+
+def _team_json(view: teams.TeamView) -> dict:
+    return {"id": view.team.id, "name": view.team.name,
+            "members": [{"username": m.user.username, "joined_at": m.joined_at.isoformat()} for m in view.members],
+            "invitations": [invitation_json(i) for i in view.invitations],
+            "merge_deadline": view.merge_deadline.isoformat(), "can_merge": view.can_merge,
+            "merged_at": view.team.merged_at.isoformat() if view.team.merged_at else None}
+
+
+def invitation_json(row, *, with_code: bool = False) -> dict:
+    body = {"id": row.id, "username": row.invited_user.username if row.invited_user else None,
+            "team": row.team.name, "competition": row.competition.slug,
+            "invited_by": row.inviter.username if row.inviter else None, "expires_at": row.expires_at.isoformat()}
+    if with_code:
+        body["code"] = row.code
+        body["url"] = url_for("teams.invitation", code=row.code, _external=True)
+    return body
+
+
+@bp.get("/competitions/<slug>/team")
+@token_required
+@_with_competition
+def get_team(competition):
+    return jsonify(_team_json(teams.team_view(get_session(), competition, g.api_user, clock.now())))
+
+
+@bp.patch("/competitions/<slug>/team")
+@token_required
+@_with_competition
+def rename_team(competition):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+        raise DomainError('Send JSON like {"name": "Gradient Descenders"}.', field="name")
+    session = get_session()
+    teams.rename(session, competition, g.api_user, body["name"], clock.now())
+    session.commit()
+    return jsonify(_team_json(teams.team_view(session, competition, g.api_user, clock.now())))
+
+
+@bp.post("/competitions/<slug>/team/invitations")
+@token_required
+@_with_competition
+def create_invitation(competition):
+    body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        raise DomainError('Send JSON like {"username": "ada"}, or {} for a link.', field="username")
+    session = get_session()
+    row = teams.invite(session, competition, g.api_user, clock.now(), username=body.get("username") or None)
+    session.commit()
+    return jsonify(invitation_json(row, with_code=True)), 201
+
+
+@bp.delete("/competitions/<slug>/team/members/me")
+@token_required
+@_with_competition
+def leave_team(competition):
+    session = get_session()
+    teams.leave(session, competition, g.api_user, clock.now())
+    session.commit()
+    return jsonify(_team_json(teams.team_view(session, competition, g.api_user, clock.now())))
+
+
+@bp.delete("/competitions/<slug>/teams/<int:team_id>/members/<int:user_id>")
+@token_required
+@_with_competition
+def remove_member(competition, team_id, user_id):
+    """Organizers take a member out of a team (before any submission of theirs): a team of one again."""
+    session = get_session()
+    team = teams.remove_member(session, competition, g.api_user, team_id, user_id, clock.now())
+    session.commit()
+    return jsonify({"team": team.name, "members": [m.user.username for m in teams.members_of(session, team)]})
+
+
+@bp.get("/invitations")
+@token_required
+def my_invitations():
+    rows = teams.pending_for(get_session(), g.api_user, clock.now())
+    return jsonify([invitation_json(i, with_code=True) for i in rows])
+
+
+@bp.post("/invitations/<code>/accept")
+@token_required
+def accept_invitation(code):
+    session = get_session()
+    team = teams.accept(session, code, g.api_user, clock.now())
+    session.commit()
+    competition = catalog.get_competition_by_id(session, team.competition_id)
+    return jsonify(_team_json(teams.team_view(session, competition, g.api_user, clock.now())))
+
+
+@bp.post("/invitations/<code>/decline")
+@token_required
+def decline_invitation(code):
+    session = get_session()
+    teams.decline(session, code, g.api_user, clock.now())
+    session.commit()
+    return jsonify({"declined": True})
 
 
 # Unknown /api/ paths (404) and wrong methods (405) get JSON from webapp.errors, which

@@ -17,6 +17,7 @@ def competition_json(c: Competition, now: datetime, *, manager: bool = False) ->
         "start": _iso(c.start_at), "deadline": _iso(c.deadline_at), "finalized_at": _iso(c.finalized_at),
         "daily_limit": c.daily_limit, "total_limit": c.total_limit, "final_selections": c.final_selections,
         "visibility": c.visibility, "description": c.description_md, "rules": c.rules_md,
+        "max_team_size": c.max_team_size, "team_merger_deadline": _iso(c.merger_deadline()),
         "sample_submission": c.sample_submission, "test_file": c.test_file, "data_open": c.data_open,
         "owner": c.owner.username,
     }
