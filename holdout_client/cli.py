@@ -67,6 +67,30 @@ def parser() -> argparse.ArgumentParser:
     p = add("leaderboard", "show the leaderboard", commands.leaderboard)
     p.add_argument("slug")
     p.add_argument("--private", action="store_true", help="the private board (after finalize)")
+    team = sub.add_parser("team", help="your team: show, rename, invite, answer invitations, leave",
+                          description="Teams: see and rename yours, invite others, accept or decline "
+                                      "invitations (a merge), leave.", parents=[common])
+    tsub = team.add_subparsers(dest="team_command", required=True, metavar="ACTION", parser_class=_Parser)
+
+    def add_team(name, text, func):
+        p = tsub.add_parser(name, help=text, description=text, parents=[common])
+        p.set_defaults(func=func)
+        return p
+
+    add_team("show", "your team: members, pending invitations, merger deadline", commands.team_show
+             ).add_argument("slug")
+    p = add_team("rename", "rename your team (any member may)", commands.team_rename)
+    p.add_argument("slug")
+    p.add_argument("name")
+    p = add_team("invite", "invite a user by name, or (no name) make a one-time invite link", commands.team_invite)
+    p.add_argument("slug")
+    p.add_argument("username", nargs="?")
+    add_team("invitations", "your pending invitations across competitions", commands.team_invitations)
+    add_team("accept", "accept an invitation: your team merges into the inviting team", commands.team_accept
+             ).add_argument("invitation", metavar="CODE_OR_URL")
+    add_team("decline", "decline an invitation", commands.team_decline
+             ).add_argument("invitation", metavar="CODE_OR_URL")
+    add_team("leave", "leave your team for a new team of one", commands.team_leave).add_argument("slug")
     p = sub.add_parser("offline", help="score or validate offline with the server's scorer (python -m scoring)",
                        add_help=False)
     p.add_argument("scoring_args", nargs=argparse.REMAINDER)
@@ -88,6 +112,8 @@ def _api_error(exc: ApiError, as_json: bool) -> int:
         message += f" Try again in {render.duration(body['retry_after'])}."
     elif exc.status == 401:
         message += " (run `holdout login --server URL` with a current token)"
+    if body.get("rule"):  # a refused team merge names the rule that failed
+        message += f" [rule: {body['rule']}]"
     if body.get("field"):
         message += f" [field: {body['field']}]"
     render.err(f"error: {message}")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+import urllib.parse
 from pathlib import Path, PurePosixPath
 
 from . import config, render
@@ -174,10 +175,146 @@ def leaderboard(args, settings) -> int:
     if args.json:
         render.print_json(body)
         return EXIT_OK
-    render.table(["rank", "team", "score", "95% interval", "entries", "last"], [
+    entries = body.get("entries", [])
+    members = any(e.get("members") for e in entries)  # servers before teams send no members
+    render.table(["rank", "team", "score", "95% interval", "entries", "last"] + (["members"] if members else []), [
         [e.get("rank"), e.get("team"), render.number(e.get("score")), render.interval(e.get("ci")),
-         e.get("entries"), render.when(e.get("last_submission_at"))] for e in body.get("entries", [])],
+         e.get("entries"), render.when(e.get("last_submission_at"))]
+        + ([", ".join(e.get("members") or [])] if members else []) for e in entries],
         empty="No scored submissions yet.")
+    return EXIT_OK
+
+
+# --- teams -------------------------------------------------------------------------------------
+
+
+def _team(slug: str) -> str:
+    return _comp(slug) + "/team"
+
+
+def invitation_code(value: str) -> str:
+    """The code of an invitation given as the code itself or as its link (the link's last path segment)."""
+    segments = [s for s in urllib.parse.urlsplit(value.strip()).path.split("/") if s]
+    code = urllib.parse.unquote(segments[-1]).strip() if segments else ""
+    if not code:
+        raise ClientError(f"no invitation code in {value!r}: give the code or the whole invite link")
+    return code
+
+
+def _print_team(team: dict) -> None:
+    out(f"Team: {team.get('name')}")
+    out("Members:")
+    render.table(["username", "joined"], [[m.get("username"), render.when(m.get("joined_at"))]
+                                          for m in team.get("members") or []], empty="(none)", indent="  ")
+    invitations = team.get("invitations") or []
+    if invitations:
+        out("Pending invitations:")
+        links = any(i.get("url") for i in invitations)
+        render.table(["id", "for", "invited by", "expires"] + (["link"] if links else []), [
+            [i.get("id"), i.get("username") or "anyone with the link", i.get("invited_by"),
+             render.when(i.get("expires_at"))] + ([i.get("url")] if links else []) for i in invitations],
+            indent="  ")
+    else:
+        out("Pending invitations: none")
+    deadline = render.when(team.get("merge_deadline"))
+    if team.get("can_merge"):
+        out(f"Team merger deadline: {deadline} (inviting, merging and leaving are still possible)")
+    else:
+        out(f"Team merger deadline: {deadline} (passed: this team can no longer merge or change members)")
+    if team.get("merged_at"):
+        out(f"This team was merged on {render.when(team['merged_at'])}: final selections were reset to the "
+            "automatic choice (choose again with `holdout select`).")
+
+
+def team_show(args, settings) -> int:
+    body = _api(settings, token_required=True).call("GET", _team(args.slug))
+    if args.json:
+        render.print_json(body)
+    else:
+        _print_team(body)
+    return EXIT_OK
+
+
+def team_rename(args, settings) -> int:
+    body = _api(settings, token_required=True).call("PATCH", _team(args.slug), body={"name": args.name})
+    if args.json:
+        render.print_json(body)
+    else:
+        out(f"Your team in {args.slug} is now called {body.get('name')}.")
+    return EXIT_OK
+
+
+def team_invite(args, settings) -> int:
+    body = {"username": args.username} if args.username else {}
+    row = _api(settings, token_required=True).call("POST", _team(args.slug) + "/invitations", body=body)
+    if args.json:
+        render.print_json(row)
+        return EXIT_OK
+    expires = render.when(row.get("expires_at"))
+    if row.get("username"):
+        out(f"Invited {row['username']} to team {row.get('team')}; the invitation is open until {expires} "
+            "(the team merger deadline).")
+        out(f"They see it with `holdout team invitations`, or open {row.get('url')}")
+    else:
+        out(f"One-time invite link for team {row.get('team')}, valid until {expires} (the team merger deadline):")
+        out(f"  {row.get('url')}")
+        out(f"Code: {row.get('code')} (accept with `holdout team accept CODE_OR_LINK`)")
+    return EXIT_OK
+
+
+def team_invitations(args, settings) -> int:
+    rows = _api(settings, token_required=True).call("GET", "/invitations")
+    if args.json:
+        render.print_json(rows)
+        return EXIT_OK
+    render.table(["code", "competition", "team", "invited by", "expires"], [
+        [i.get("code"), i.get("competition"), i.get("team"), i.get("invited_by"), render.when(i.get("expires_at"))]
+        for i in rows], empty="No pending invitations.")
+    if rows:
+        out("Accept with `holdout team accept CODE`, or decline with `holdout team decline CODE`.")
+    return EXIT_OK
+
+
+def _answer(args, settings, verb: str):
+    code = invitation_code(args.invitation)
+    try:
+        return _api(settings, token_required=True).call("POST", f"/invitations/{quote(code)}/{verb}")
+    except ApiError as exc:
+        # A link from another server cannot be found here; say so rather than only "no such invitation".
+        link = urllib.parse.urlsplit(args.invitation.strip())
+        if exc.status == 404 and link.netloc and link.netloc.lower() != urllib.parse.urlsplit(settings.server).netloc.lower():
+            raise ApiError(404, {**exc.body, "message": f"{exc} (the link is for {link.scheme}://{link.netloc}, "
+                                                        f"but this client talks to {settings.server})"}) from None
+        raise
+
+
+def team_accept(args, settings) -> int:
+    body = _answer(args, settings, "accept")
+    if args.json:
+        render.print_json(body)
+        return EXIT_OK
+    members = ", ".join(m.get("username", "?") for m in body.get("members") or [])
+    out(f"You are now in team {body.get('name')}: {members}.")
+    out("The teams were merged: final selections were reset to the automatic choice "
+        "(choose again with `holdout select`).")
+    return EXIT_OK
+
+
+def team_decline(args, settings) -> int:
+    body = _answer(args, settings, "decline")
+    if args.json:
+        render.print_json(body)
+    else:
+        out("Invitation declined.")
+    return EXIT_OK
+
+
+def team_leave(args, settings) -> int:
+    body = _api(settings, token_required=True).call("DELETE", _team(args.slug) + "/members/me")
+    if args.json:
+        render.print_json(body)
+    else:
+        out(f"You left your team in {args.slug}; you are now team {body.get('name')}, a team of one.")
     return EXIT_OK
 
 

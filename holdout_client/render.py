@@ -18,14 +18,14 @@ def print_json(data) -> None:
     out(json.dumps(data, indent=2))
 
 
-def table(headers: list[str], rows: list[list], empty: str = "(none)") -> None:
+def table(headers: list[str], rows: list[list], empty: str = "(none)", indent: str = "") -> None:
     if not rows:
-        out(empty)
+        out(indent + empty)
         return
     cells = [[str(c) for c in headers]] + [["-" if c is None else str(c) for c in row] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     for r in cells:
-        out("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+        out(indent + "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
 
 
 def when(value: str | None) -> str:
