@@ -344,7 +344,7 @@ def audit_log(competition):
 def _team_json(view: teams.TeamView) -> dict:
     return {"id": view.team.id, "name": view.team.name,
             "members": [{"username": m.user.username, "joined_at": m.joined_at.isoformat()} for m in view.members],
-            "invitations": [invitation_json(i) for i in view.invitations],
+            "invitations": [invitation_json(i, with_code=True) for i in view.invitations],
             "merge_deadline": view.merge_deadline.isoformat(), "can_merge": view.can_merge,
             "merged_at": view.team.merged_at.isoformat() if view.team.merged_at else None}
 
