@@ -26,7 +26,8 @@ def declare_labels(competition: Competition, solution_raw: bytes, sample_raw: by
 
     Taken from the sample submission (its class columns, or its labels together
     with the solution's), failing that from the solution. Returns where they
-    came from ("sample submission" or "solution"), or None when nothing was done.
+    came from ("sample submission", "sample submission and solution" or "solution"),
+    or None when nothing was done (declared by the organizer, or a metric without labels).
     """
     metric = scoring.get_metric(competition.metric)
     params = dict(competition.metric_params or {})
@@ -39,8 +40,10 @@ def declare_labels(competition: Competition, solution_raw: bytes, sample_raw: by
         if metric.prediction == "probabilities":
             labels, source = others, "sample submission"
         elif len(others) == 1:
-            labels = _natural_order(set(sample[others[0]].str.strip()) - {""} | set(from_solution))
-            source = "sample submission"
+            shown = set(sample[others[0]].str.strip()) - {""}
+            labels = _natural_order(shown | set(from_solution))
+            # Say so when the hidden solution added labels: the organizer must know what was published.
+            source = "sample submission" if set(from_solution) <= shown else "sample submission and solution"
         else:
             labels, source = from_solution, "solution"
     else:
@@ -51,17 +54,21 @@ def declare_labels(competition: Competition, solution_raw: bytes, sample_raw: by
 
 def check_named_files(session: Session, storage: Storage, competition: Competition, parsed) -> None:
     """The sample submission must be a valid submission and the test file must hold exactly
-    the solution's ids. Raises DomainError with the problems; the caller keeps nothing."""
+    the solution's ids. Raises one DomainError with the problems of both; the caller keeps nothing."""
+    refusals = []
     if competition.sample_submission:
         problems = _against(session, storage, competition, competition.sample_submission, "sample_submission",
                             lambda stream: scoring.validate_submission(parsed, stream))
-        _refuse(problems, f"The sample submission {competition.sample_submission!r} is not a valid submission "
-                "for this solution", "sample_submission")
+        refusals.append(_refusal(problems, f"The sample submission {competition.sample_submission!r} is not a "
+                                 "valid submission for this solution", "sample_submission"))
     if competition.test_file:
         problems = _against(session, storage, competition, competition.test_file, "test_file",
                             lambda stream: scoring.check_ids(parsed, stream))
-        _refuse(problems, f"The test file {competition.test_file!r} does not hold exactly the solution's ids "
-                f"in its {competition.id_column!r} column", "test_file")
+        refusals.append(_refusal(problems, f"The test file {competition.test_file!r} does not hold exactly the "
+                                 f"solution's ids in its {competition.id_column!r} column", "test_file"))
+    refusals = [r for r in refusals if r is not None]
+    if refusals:
+        raise DomainError(" ".join(message for message, _ in refusals), field=refusals[0][1])
 
 
 def _against(session, storage, competition, name: str, field: str, check) -> list:
@@ -74,12 +81,12 @@ def _against(session, storage, competition, name: str, field: str, check) -> lis
         return list(check(stream))
 
 
-def _refuse(problems: list, what: str, field: str) -> None:
+def _refusal(problems: list, what: str, field: str) -> tuple[str, str] | None:
     if not problems:
-        return
+        return None
     shown = " ".join(p.message for p in problems[:SHOWN])
     more = f" (and {len(problems) - SHOWN} more problems)" if len(problems) > SHOWN else ""
-    raise DomainError(f"{what}: {shown}{more}", field=field)
+    return f"{what}: {shown}{more}", field
 
 
 def _solution_labels(competition: Competition, raw: bytes) -> list[str]:

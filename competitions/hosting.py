@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from . import answer_key, catalog, lifecycle, solutions
 from .access import require_manager, require_organizer
 from .errors import Conflict, DomainError
-from .models import Competition, CompetitionFile, User
+from .models import Competition, CompetitionFile, Submission, User
 from .spec import CompetitionSpec
 from .storage import Storage
 
@@ -66,8 +66,9 @@ def create_competition(session: Session, storage: Storage, owner: User, spec: Co
 
 def update_competition(session: Session, storage: Storage, competition: Competition, user: User,
                        spec: CompetitionSpec, now: datetime) -> Competition:
-    """Edit settings. Scoring settings are fixed at creation; after finalize, so is anything
-    that scores or ranks depend on (409), while the texts and visibility stay editable."""
+    """Edit settings. The metric, its parameters (labels) and the id column may change until
+    the first submission, against the current solution; after finalize, anything that scores
+    or ranks depend on is fixed (409), while the texts and visibility stay editable."""
     require_manager(competition, user)
     if spec.slug != competition.slug:
         raise DomainError("The slug cannot change: links and bundles use it.", field="slug")
@@ -76,19 +77,47 @@ def update_competition(session: Session, storage: Storage, competition: Competit
     frozen = [k for k in changed if k in RESULT_SETTINGS]
     if frozen:
         lifecycle.require_unfrozen(competition, f"its {frozen[0].replace('_at', '').replace('_', ' ')}")
-    if any(k in SCORING_SETTINGS for k in changed):
-        raise DomainError("The metric, its parameters (labels included) and the id column cannot change after "
-                          "creation; create a new competition instead.", field="metric")
+    scoring_changed = [k for k in changed if k in SCORING_SETTINGS]
+    if scoring_changed and _has_submissions(session, competition):
+        raise DomainError("The metric, its parameters (labels included) and the id column are fixed once anyone "
+                          "has submitted; create a new competition instead.", field=scoring_changed[0])
     if "deadline_at" in changed:
         lifecycle.move_deadline(session, competition, user, wanted.pop("deadline_at"), now)
     for key in changed:
         if key in wanted:
             setattr(competition, key, wanted[key])
     competition.updated_at = now
-    if {"sample_submission", "test_file"} & set(changed):
+    if scoring_changed:
+        _redeclare_labels(session, storage, competition)
+    if scoring_changed or {"sample_submission", "test_file"} & set(changed):
+        # The solution is parsed anew with the new settings: a problem is the organizer's to fix.
         _check_against_current(session, storage, competition)
     session.flush()
     return competition
+
+
+def _has_submissions(session: Session, competition: Competition) -> bool:
+    return session.scalar(select(Submission.id).where(Submission.competition_id == competition.id).limit(1)) \
+        is not None
+
+
+def _redeclare_labels(session: Session, storage: Storage, competition: Competition) -> None:
+    """Labels left out after a change come from the sample submission or the solution again."""
+    current = solutions.current_solution(session, competition)
+    if current is None:
+        return
+    with storage.open(current.sha256) as handle:
+        solution_raw = handle.read()
+    sample_raw = None
+    if competition.sample_submission:
+        try:
+            row = catalog.get_file(session, competition, competition.sample_submission)
+        except DomainError:
+            row = None
+        if row is not None:
+            with storage.open(row.sha256) as handle:
+                sample_raw = handle.read()
+    answer_key.declare_labels(competition, solution_raw, sample_raw)
 
 
 def add_file(session: Session, storage: Storage, competition: Competition, name: str,
@@ -96,6 +125,7 @@ def add_file(session: Session, storage: Storage, competition: Competition, name:
     """Add or replace a participant data file. Replacing the sample submission or the
     test file checks the new one against the solution (unless the caller does it later)."""
     name = check_file_name(name)
+    _refuse_frozen_named_file(competition, name)
     stored = storage.put(stream)
     row = session.scalar(select(CompetitionFile).where(
         CompetitionFile.competition_id == competition.id, CompetitionFile.name == name))
@@ -113,12 +143,19 @@ def add_file(session: Session, storage: Storage, competition: Competition, name:
 
 def remove_file(session: Session, competition: Competition, name: str) -> None:
     row = catalog.get_file(session, competition, name)
+    _refuse_frozen_named_file(competition, name)
     if name in (competition.sample_submission, competition.test_file):
         role = "sample submission" if name == competition.sample_submission else "test file"
         raise Conflict(f"{name} is this competition's {role}; unset it in the settings before removing it.",
                        field="files")
     session.delete(row)
     session.flush()
+
+
+def _refuse_frozen_named_file(competition: Competition, name: str) -> None:
+    """The sample submission and the test file define the task: frozen with the results."""
+    if name in (competition.sample_submission, competition.test_file):
+        lifecycle.require_unfrozen(competition, f"{name}, its sample submission or test file,")
 
 
 def _check_against_current(session: Session, storage: Storage, competition: Competition) -> None:

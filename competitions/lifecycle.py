@@ -7,7 +7,7 @@ reopen, with a reason that the audit log keeps.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -15,6 +15,8 @@ from . import audit, standings
 from .access import require_manager
 from .errors import Conflict, DomainError, Forbidden, Frozen
 from .models import AuditAction, Competition, State, User
+
+MAX_REASON = 1000
 
 
 def require_unfrozen(competition: Competition, what: str) -> None:
@@ -52,7 +54,9 @@ def reopen(session: Session, competition: Competition, user: User, reason: str, 
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the competition is reopened; the audit log keeps the reason.", field="reason")
-    audit.record(session, competition, user, AuditAction.REOPEN, now, reason=reason[:1000],
+    if len(reason) > MAX_REASON:
+        raise DomainError(f"Keep the reason under {MAX_REASON} characters.", field="reason")
+    audit.record(session, competition, user, AuditAction.REOPEN, now, reason=reason,
                  details={"finalized_at": competition.finalized_at.isoformat()})
     competition.finalized_at = None
     return competition
@@ -84,4 +88,6 @@ def close_now(session: Session, competition: Competition, user: User, now: datet
     require_unfrozen(competition, "the deadline")
     if competition.state_at(now) != State.OPEN:
         raise Conflict("Only an open competition can be closed now.")
-    return move_deadline(session, competition, user, now, now, reason="closed now")
+    # Up to the next whole second: nothing already sent becomes late, and the time reads cleanly.
+    deadline = now if not now.microsecond else now.replace(microsecond=0) + timedelta(seconds=1)
+    return move_deadline(session, competition, user, deadline, now, reason="closed now")

@@ -11,16 +11,20 @@ from sqlalchemy.orm import Session
 
 from . import audit, lifecycle, standings
 from .access import require_manager
-from .errors import DomainError, NotFound
+from .errors import Conflict, DomainError, NotFound
 from .models import AuditAction, Competition, Submission, Team, User
 from .submitting import get_submission
+
+MAX_REASON = 500
 
 
 def _reason(text: str) -> str:
     text = (text or "").strip()
     if not text:
         raise DomainError("Give a reason; the team will see it.", field="reason")
-    return text[:500]
+    if len(text) > MAX_REASON:
+        raise DomainError(f"Keep the reason under {MAX_REASON} characters; the team will see it.", field="reason")
+    return text
 
 
 def _team_in(session: Session, competition: Competition, team_id: int) -> Team:
@@ -39,6 +43,8 @@ def disqualify_submission(session: Session, competition: Competition, organizer:
                           reason: str, now: datetime) -> Submission:
     _allowed(competition, organizer)
     row = get_submission(session, competition, submission_id)
+    if row.disqualified_reason is not None:
+        raise Conflict(f"Submission {row.id} is already disqualified: {row.disqualified_reason}")
     row.disqualified_reason = _reason(reason)
     row.selected = False
     standings.refresh_team(session, competition, row.team)
@@ -51,6 +57,8 @@ def disqualify_team(session: Session, competition: Competition, organizer: User,
                     reason: str, now: datetime) -> Team:
     _allowed(competition, organizer)
     team = _team_in(session, competition, team_id)
+    if team.disqualified_at is not None:
+        raise Conflict(f"Team {team.name!r} is already disqualified: {team.disqualified_reason}")
     team.disqualified_at = now
     team.disqualified_reason = _reason(reason)
     session.flush()

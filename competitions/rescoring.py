@@ -21,6 +21,7 @@ from .access import require_manager
 from .errors import DomainError
 from .models import AuditAction, Competition, Solution, Status, Submission, SubmissionScore, User
 from .scorer import ScoringFailed, score_against
+from .spec import split_settings
 from .storage import Storage
 
 
@@ -57,6 +58,7 @@ def preview_replacement(session: Session, storage: Storage, competition: Competi
                         stream: BinaryIO, public_fraction: float = 0.3, seed: int = 0) -> Preview:
     require_manager(competition, user)
     lifecycle.require_unfrozen(competition, "its solution")
+    public_fraction, seed = split_settings(public_fraction, seed)
     parsed, data, counts = solutions.prepare_solution(storage, competition, stream, public_fraction, seed)
     # The public sample submission and test file must still fit the new key.
     answer_key.check_named_files(session, storage, competition, parsed)
@@ -117,10 +119,10 @@ def _rescore(storage: Storage, competition: Competition, parsed, row: Submission
         # The new key may make an old file invalid (e.g. new ids): record why, keep going.
         return ScoreChange(row.id, row.team.name, row.public_score, None, row.private_score, None,
                            Status.INVALID.value, problems=[p.to_dict() for p in exc.problems])
-    except ScoringFailed:
+    except ScoringFailed as exc:
         # Logged by the scorer; one broken file must not stop the others being re-scored.
         return ScoreChange(row.id, row.team.name, row.public_score, None, row.private_score, None,
-                           Status.ERROR.value, problems=[dict(ScoringFailed.problem)])
+                           Status.ERROR.value, problems=[dict(exc.problem)])
     return ScoreChange(row.id, row.team.name, row.public_score, result.public, row.private_score, result.private,
                        Status.SCORED.value, tuple(result.public_ci or ()) or None,
                        tuple(result.private_ci or ()) or None)

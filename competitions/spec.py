@@ -93,6 +93,12 @@ def parse_spec(data: dict) -> CompetitionSpec:
     return spec
 
 
+def split_settings(public_fraction, seed) -> tuple[float, int]:
+    """The public fraction and seed used to draw a split, checked as on creation."""
+    return _fraction(0.3 if public_fraction in (None, "") else public_fraction), _int(
+        0 if seed in (None, "") else seed, "seed", 0, 2**31 - 1)
+
+
 def _label(name: str) -> str:
     return name.replace("_at", "").replace("_", " ").capitalize()
 
@@ -127,8 +133,11 @@ def _params(value, labels) -> dict:
     if not isinstance(value, dict):
         raise DomainError("Metric parameters must be a mapping of name to value.", field="metric_params")
     params = dict(value)
-    if labels in (None, "", []):
+    if labels is None or labels == "":  # not given: the platform infers them
         return params
+    if labels == []:
+        raise DomainError("Labels cannot be an empty list: leave them out to take them from the sample "
+                          "submission or the solution.", field=LABELS)
     if isinstance(labels, str):
         # Forms and the command line give "cat, dog, bird".
         labels = [part.strip() for part in labels.split(",") if part.strip()]
@@ -186,8 +195,10 @@ def _when(value, name: str) -> datetime:
 
 def _int(value, name: str, low: int, high: int) -> int:
     try:
-        number = int(value)
-    except (TypeError, ValueError):
+        number = int(value) if not isinstance(value, float) or value.is_integer() else None
+        if number is None:
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
         raise DomainError(f"{_label(name)} must be a whole number.", field=name) from None
     if not low <= number <= high:
         raise DomainError(f"{_label(name)} must be between {low} and {high}.", field=name)
@@ -197,9 +208,9 @@ def _int(value, name: str, low: int, high: int) -> int:
 def _fraction(value) -> float:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise DomainError("The public fraction must be a number between 0 and 1.", field="public_fraction") from None
-    if not 0 < number < 1:
+    if not 0 < number < 1:  # NaN fails this too
         raise DomainError("The public fraction must be strictly between 0 and 1.", field="public_fraction")
     return number
 

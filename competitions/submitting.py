@@ -86,10 +86,10 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
         row.team_id = _lock_current_team(session, competition, user).id
         _record_invalid(session, row, problems)
         raise InvalidSubmission(row, problems) from None
-    except ScoringFailed:
+    except ScoringFailed as exc:
         row.team_id = _lock_current_team(session, competition, user).id
         row.status = Status.ERROR.value
-        row.problems = [dict(ScoringFailed.problem)]
+        row.problems = [dict(exc.problem)]
         session.add(row)
         session.commit()
         raise

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from . import access, audit, standings
+from . import access, audit, lifecycle, standings
 from .errors import Conflict, DomainError, Forbidden, NotFound
 from .models import (
     AuditAction,
@@ -117,11 +117,13 @@ def invite(session: Session, competition: Competition, user: User, now: datetime
 
 def pending_for(session: Session, user: User, now: datetime, competition: Competition | None = None
                 ) -> list[Invitation]:
-    """Invitations addressed to the user by name, still open, across competitions (or in one)."""
+    """Invitations addressed to the user by name, still open, across competitions (or in one);
+    not those from a team the user is in already (joined meanwhile through another invitation)."""
     query = select(Invitation).where(Invitation.invited_user_id == user.id).order_by(Invitation.created_at.desc())
     if competition is not None:
         query = query.where(Invitation.competition_id == competition.id)
-    return [i for i in session.scalars(query) if i.is_pending(now)]
+    own_teams = set(session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id)))
+    return [i for i in session.scalars(query) if i.is_pending(now) and i.team_id not in own_teams]
 
 
 def get_invitation(session: Session, code: str) -> Invitation:
@@ -173,7 +175,11 @@ def accept(session: Session, code: str, user: User, now: datetime) -> Team:
 
 
 def decline(session: Session, code: str, user: User, now: datetime) -> Invitation:
+    """Only an invitation addressed to someone can be declined: a link would be used up by
+    whoever opened it, so it is simply left unused (its team may withdraw it)."""
     row = open_invitation(session, code, user, now)
+    if row.invited_user_id is None:
+        raise Conflict("An invite link is not declined: just don't use it. Its team can withdraw it.")
     row.declined_at = now
     session.flush()
     return row
@@ -202,6 +208,7 @@ def remove_member(session: Session, competition: Competition, organizer: User, t
                   now: datetime) -> Team:
     """Organizers take a member out of a team (dissolving a merge), before any submission of theirs."""
     access.require_manager(competition, organizer)
+    lifecycle.require_unfrozen(competition, "its teams")
     team = session.get(Team, team_id)
     member = session.get(User, user_id)
     if team is None or team.competition_id != competition.id or member is None:

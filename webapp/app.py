@@ -24,10 +24,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import admin, api, competitions, organizer
+    from .views import admin, api, competitions, organizer, teams
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(competitions.bp)
     app.register_blueprint(organizer.bp)
+    app.register_blueprint(teams.bp)
     app.register_blueprint(api.bp)

@@ -20,7 +20,7 @@ from flask import (
 from flask import session as cookie_session
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from competitions import accounts, tokens
+from competitions import accounts, teams, tokens
 from competitions.errors import DomainError
 from competitions.models import User
 
@@ -128,7 +128,8 @@ def _render_profile(token_form: TokenForm | None = None, status: int = 200):
     new_token = shown["token"] if shown and shown.get("user_id") == current_user.id else None
     response = make_response(render_template(
         "auth/profile.html", tokens=tokens.list_tokens(session, current_user), token_form=token_form or TokenForm(),
-        revoke_form=EmptyForm(), sign_out_form=EmptyForm(), new_token=new_token), status)
+        revoke_form=EmptyForm(), sign_out_form=EmptyForm(), new_token=new_token,
+        invitations=teams.pending_for(session, current_user, clock.now())), status)
     if new_token:
         no_store(response)
     return response

@@ -128,13 +128,19 @@ def _http_error(exc: HTTPException):
 
 
 def _unexpected_error(exc: BaseException):
-    # Roll back first: the failed request's session must not leak into logging or later work.
-    session = g.pop("db", None)
+    # Roll back first: the failed request's work must not leak into later work. The session
+    # stays open (teardown closes it) so the page can still read the signed-in user.
+    session = g.get("db")
     if session is not None:
         session.rollback()
-        session.close()
     if not isinstance(exc, InternalServerError):
         log.exception("unhandled error, request_id=%s", g.get("request_id"), exc_info=exc)
     else:
         log.error("internal error, request_id=%s", g.get("request_id"))
-    return error_response(500, "internal_error", FRIENDLY[500])
+    try:
+        return error_response(500, "internal_error", FRIENDLY[500])
+    except Exception:  # noqa: BLE001 - the error page must never fail: a plain one, whatever broke
+        log.exception("the error page failed, request_id=%s", g.get("request_id"))
+        response = make_response(f"{FRIENDLY[500]} (request {g.get('request_id', '')})", 500)
+        response.mimetype = "text/plain"
+        return response

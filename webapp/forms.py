@@ -51,13 +51,34 @@ class JoinForm(FlaskForm):
         "Accept the rules to join.")])
 
 
+class TeamNameForm(FlaskForm):
+    # The rule (1 to 80 characters, unique in the competition) is the domain's: its message shows here.
+    name = StringField("New name", render_kw={"maxlength": 80, "autocomplete": "off"})
+
+
+class InviteForm(FlaskForm):
+    username = StringField("Invite a user by username", render_kw={"autocomplete": "off"})
+
+
+class AcceptInvitationForm(FlaskForm):
+    """Accepting an invitation joins the competition when the user has not yet: then the rules must be accepted."""
+
+    accept_rules = BooleanField("I have read and accept the rules")
+
+
 class SubmitForm(FlaskForm):
     file = FileField("Prediction file (.csv, .csv.gz or .zip)", validators=[FileRequired("Choose a file to upload.")])
     description = StringField("Description", validators=[Optional(), Length(max=500)])
 
 
 class ReasonForm(FlaskForm):
-    reason = StringField("Reason (shown to the team)", validators=[DataRequired(), Length(max=500)])
+    reason = StringField("Reason (shown to the team)", validators=[
+        DataRequired("Give a reason; the team will see it."),
+        Length(max=500, message="Keep the reason under 500 characters; the team will see it.")])
+
+
+class ReopenForm(FlaskForm):
+    reason = StringField("Reason (kept in the audit log)", validators=[DataRequired(), Length(max=1000)])
 
 
 class CompetitionForm(FlaskForm):
@@ -79,6 +100,11 @@ class CompetitionForm(FlaskForm):
     daily_limit = IntegerField("Submissions per day", default=5)
     total_limit = IntegerField("Total submissions (optional)", validators=[Optional()])
     final_selections = IntegerField("Final selections", default=2)
+    max_team_size = IntegerField("Maximum team size (1 = solo only)", default=5)
+    team_merger_deadline = StringField("Team merger deadline (UTC, YYYY-MM-DDTHH:MM; optional)",
+                                       validators=[Optional()],
+                                       description="The last moment teams may invite, merge and leave. "
+                                                   "Empty: 7 days before the deadline.")
     visibility = SelectField("Visibility", choices=[SelectChoice("public"),
                                                          SelectChoice("unlisted", "unlisted (invite link)")])
     sample_submission = StringField("Sample submission (one of the data files)", validators=[Optional(), Length(max=255)],
@@ -101,8 +127,9 @@ class FilesForm(FlaskForm):
 
 class SolutionForm(FlaskForm):
     solution = FileField("New solution file", validators=[FileRequired("Choose the new solution file.")])
-    public_fraction = FloatField("Public fraction (when it has no Usage column)", default=0.3)
-    seed = IntegerField("Split seed", default=0)
+    # Text fields: the domain checks them as on creation and says what is wrong.
+    public_fraction = StringField("Public fraction (when it has no Usage column)", default="0.3")
+    seed = StringField("Split seed", default="0")
 
 
 class ConfirmSolutionForm(FlaskForm):

@@ -106,7 +106,8 @@ def test_invite_by_name_then_accept_by_code_merges_the_teams(as_user, world, tmp
     shown = as_user("alice", "team", "show", world.slug)
     assert "Pending invitations:" in shown.out and "Pending invitations: none" not in shown.out
     (row,) = [line for line in shown.out.splitlines() if line.startswith("  ") and " bob " in f" {line} "]
-    assert "alice" in row.split() and row.rstrip().endswith("UTC")
+    # Who invited, the expiry, and the link the team can pass on.
+    assert "alice" in row.split() and " UTC " in row and "/invitations/" in row.split()[-1]
     (pending,) = _json(as_user("alice", "team", "show", world.slug, "--json"))["invitations"]
     assert pending["username"] == "bob" and pending["invited_by"] == "alice"
 

@@ -88,6 +88,50 @@ def test_unexpected_errors_show_a_request_id_and_no_traceback(app, db_url, tmp_p
         test_app.extensions["holdout.engine"].dispose()
 
 
+def test_the_error_page_works_for_a_signed_in_user(db_url, tmp_path, make_user, login):
+    """The 500 page reads the signed-in user for its header; it must not fail on a rolled-back session."""
+    from webapp import create_app
+
+    test_app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "x", "DATA_DIR": str(tmp_path),
+                           "TESTING": False, "WTF_CSRF_ENABLED": False})
+
+    @test_app.route("/boom")
+    def boom():
+        raise RuntimeError(SECRET)
+
+    make_user("olga", role="organizer")
+    client = test_app.test_client()
+    try:
+        assert login(client, "olga").status_code == 302
+        page = client.get("/boom")
+        body = _page(page)
+        assert page.status_code == 500 and "Something went wrong" in body
+        assert "olga" in body and "Host a competition" in body  # the full page, for this user
+    finally:
+        test_app.extensions["holdout.engine"].dispose()
+
+
+def test_a_replacement_split_is_checked_like_a_new_one(client, people, bearer, make_competition, clock, login):
+    from lifecycle_support import solution_csv
+
+    make_competition(people.org)
+    org = bearer(people.org)
+    no_usage = solution_csv(shift=1, usage=False)
+    for fraction, seed, field in (("1.5", "0", "public_fraction"), ("nan", "0", "public_fraction"),
+                                  ("0", "0", "public_fraction"), ("0.3", "-1", "seed"), ("0.3", "1.5", "seed"),
+                                  ("0.3", "99999999999999999999999", "seed")):
+        refused = client.post("/api/v1/competitions/house-prices/solution", headers=org,
+                              content_type="multipart/form-data",
+                              data={"solution": (io.BytesIO(no_usage), "v2.csv"), "public_fraction": fraction,
+                                    "seed": seed})
+        assert refused.status_code == 400 and refused.get_json()["field"] == field, (fraction, seed)
+    login(client, "org")
+    page = client.post("/organize/house-prices/solution/preview", content_type="multipart/form-data",
+                       data={"solution": (io.BytesIO(no_usage), "v2.csv"), "public_fraction": "1.5", "seed": "0"},
+                       follow_redirects=True)
+    assert page.status_code == 200 and "strictly between 0 and 1" in _page(page)
+
+
 def assert_security_headers(response) -> None:
     csp = response.headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in csp and "default-src 'self'" in csp and "script-src 'self'" in csp

@@ -183,8 +183,8 @@ def test_form_errors_name_the_field(app, people, login):
     assert response.status_code == 422 and "duplicate" in response.get_data(as_text=True)
 
 
-def test_organizer_edits_settings_and_files(app, people, login, clock, sessions, make_competition):
-    make_competition(people.org)
+def test_organizer_edits_settings_and_files(app, people, login, clock, sessions, make_competition, join, submit):
+    competition = make_competition(people.org)
     org = app.test_client()
     login(org, "org")
     form = new_competition_form(deadline_at="2030-03-01T12:00", daily_limit="7")
@@ -194,9 +194,12 @@ def test_organizer_edits_settings_and_files(app, people, login, clock, sessions,
     with sessions() as s:
         c = s.scalar(select(Competition))
         assert (c.deadline_at.isoformat(), c.daily_limit) == ("2030-03-01T12:00:00+00:00", 7)
-    # The metric is fixed after creation, and the refusal names the field.
-    refused = org.post("/organize/house-prices/edit", data={**form, "metric": "mae"})
-    assert refused.status_code == 422 and "cannot change after creation" in refused.get_data(as_text=True)
+    # The metric may change until the first submission; then it is fixed, and the refusal names the field.
+    assert org.post("/organize/house-prices/edit", data={**form, "metric": "mae"}).status_code == 302
+    join(competition, people.alice)
+    submit(competition, people.alice, predictions(0.2))
+    refused = org.post("/organize/house-prices/edit", data={**form, "metric": "rmse"})
+    assert refused.status_code == 422 and "fixed once anyone has submitted" in refused.get_data(as_text=True)
 
     # Data files: add, replace, refuse a 'solution…' name, remove.
     org.post("/organize/house-prices/files", content_type="multipart/form-data",

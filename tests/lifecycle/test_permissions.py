@@ -31,13 +31,26 @@ class World:
     uid: int       # a bystander whose role the admin may change
     headers: dict  # role -> API headers
     clients: dict  # role -> signed-in test client
+    iid: int = 0   # a pending invitation of the member's team (a link: its code is LINK)
+    mid: int = 0   # the member's user id
+
+
+# The member's team's invite link, with a fixed code so the expected redirects can name it.
+LINK = "matrix-invite-link-code"
 
 
 @pytest.fixture
-def world(app, people, bearer, login, clock, make_user, make_competition, join, submit) -> World:
+def world(app, people, bearer, login, clock, make_user, make_competition, join, submit, sessions) -> World:
+    from competitions import catalog, teams
+
     competition = make_competition(people.org)
     team = join(competition, people.alice)
     sub = submit(competition, people.alice, predictions(0.2))
+    with sessions() as s:
+        link = teams.invite(s, catalog.get_competition(s, competition.slug), s.merge(people.alice), clock.now)
+        link.code = LINK
+        s.commit()
+        iid = link.id
     dave = make_user("dave")
     users = {"outsider": people.carol, "member": people.alice, "other_org": people.org2, "owner": people.org,
              "admin": people.admin}
@@ -48,7 +61,7 @@ def world(app, people, bearer, login, clock, make_user, make_competition, join, 
         clients[role] = app.test_client()
         assert login(clients[role], names[role]).status_code == 302
         headers[role] = bearer(user)
-    return World(app, sub.id, team.id, dave.id, headers, clients)
+    return World(app, sub.id, team.id, dave.id, headers, clients, iid=iid, mid=people.alice.id)
 
 
 def competition_form(slug: str, with_files: bool = True) -> dict:
@@ -123,6 +136,30 @@ HTML = [
     ("reopen", "post", f"{O}/reopen", lambda r, w: {"reason": "typo in the key"},
      (SIGNIN, 403, 403, 403, 403, f"303>{O}")),
     ("submissions-csv", "get", f"{O}/submissions.csv", None, (SIGNIN, 403, 403, 403, 200, 200)),
+    # Teams. The member's team is alice alone, with one submission: she may rename and invite, but not
+    # leave (the last member: a message on the Team tab); an organizer cannot remove her either.
+    ("team", "get", f"{C}/team", None, (SIGNIN, f"302>{C}", 200, f"302>{C}", f"302>{C}", f"302>{C}")),
+    ("team-rename", "post", f"{C}/team/name", lambda r, w: {"name": f"Team {r}"},
+     (SIGNIN, 403, f"303>{C}/team", 403, 403, 403)),
+    ("team-invite", "post", f"{C}/team/invitations", lambda r, w: {"username": "dave"},
+     (SIGNIN, 403, f"303>{C}/team", 403, 403, 403)),
+    ("team-invite-link", "post", f"{C}/team/invitations", lambda r, w: {"link": "1"},
+     (SIGNIN, 403, f"303>{C}/team", 403, 403, 403)),
+    ("team-revoke", "post", f"{C}/team/invitations/{{iid}}/revoke", None,
+     (SIGNIN, 403, f"303>{C}/team", 403, 403, 403)),
+    ("team-leave-page", "get", f"{C}/team/leave", None, (SIGNIN, f"302>{C}", 200, f"302>{C}", f"302>{C}", f"302>{C}")),
+    ("team-leave", "post", f"{C}/team/leave", None, (SIGNIN, 403, f"303>{C}/team", 403, 403, 403)),
+    # The link is a capability: anyone signed in may open it (its own team is told it is already in).
+    ("invitation", "get", f"/invitations/{LINK}", None, (SIGNIN, 200, 200, 200, 200, 200)),
+    ("invitation-unknown", "get", "/invitations/no-such-code", None, (SIGNIN, 404, 404, 404, 404, 404)),
+    # The outsider accepts first (joining the member's team); for everyone after, the link is used.
+    ("invitation-accept", "post", f"/invitations/{LINK}/accept", lambda r, w: {"accept_rules": "y"},
+     (SIGNIN, f"303>{C}/team", 409, 409, 409, 409)),
+    # A link is never declined (that would use it up for everyone): the refusal shows on its page.
+    ("invitation-decline", "post", f"/invitations/{LINK}/decline", None,
+     (SIGNIN,) + (f"303>/invitations/{LINK}",) * 5),
+    ("remove-member", "post", f"{O}/teams/{{tid}}/members/{{mid}}/remove", None,
+     (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
     ("admin-users", "get", "/admin/users", None, (SIGNIN, 403, 403, 403, 403, 200)),
     ("admin-set-role", "post", "/admin/users/{uid}/role", lambda r, w: {"role": "organizer"},
      (SIGNIN, 403, 403, 403, 403, "302>/admin/users")),
@@ -153,9 +190,11 @@ API = [
     ("api-update", "patch", f"{A}/house-prices", {"title": "Renamed"}, (401, 403, 403, 403, 200, 200)),
     ("api-solution", "post", f"{A}/house-prices/solution",
      lambda r, w: {"solution": (io.BytesIO(solution_csv(shift=1)), "v2.csv")}, (401, 403, 403, 403, 200, 200)),
+    # The owner disqualifies first, so the admin's second try is a conflict.
     ("api-dq-submission", "post", f"{A}/house-prices/submissions/{{sid}}/disqualify", {"reason": "copied"},
-     (401, 403, 403, 403, 200, 200)),
-    ("api-dq-team", "post", f"{A}/house-prices/teams/{{tid}}/disqualify", {"reason": "two accounts"}, (401, 403, 403, 403, 200, 200)),
+     (401, 403, 403, 403, 200, 409)),
+    ("api-dq-team", "post", f"{A}/house-prices/teams/{{tid}}/disqualify", {"reason": "two accounts"},
+     (401, 403, 403, 403, 200, 409)),
     ("api-reinstate", "post", f"{A}/house-prices/teams/{{tid}}/reinstate", None, (401, 403, 403, 403, 200, 200)),
     # The owner closes it first, so the admin's try finds it closed already.
     ("api-close", "post", f"{A}/house-prices/close", None, (401, 403, 403, 403, 200, 409)),
@@ -166,7 +205,7 @@ API = [
 
 
 def call(world: World, role: str, method: str, path: str, factory, api: bool):
-    path = path.format(sid=world.sid, tid=world.tid, uid=world.uid,
+    path = path.format(sid=world.sid, tid=world.tid, uid=world.uid, iid=world.iid, mid=world.mid,
                        victim="train.csv" if role != "admin" else "test.csv")
     kwargs = {}
     if factory == "json":

@@ -86,7 +86,7 @@ def test_labels_come_from_the_sample_submission_or_else_the_solution(client, clo
                          sample_submission="sample_submission.csv")
     assert from_sample.status_code == 201, from_sample.get_json()
     body = from_sample.get_json()
-    assert body["labels_from"] == "sample submission"
+    assert body["labels_from"] == "sample submission and solution"  # "bird" came from the hidden key
     assert body["metric_params"]["labels"] == ["bird", "cat", "fish"]  # the sample's labels and the solution's
 
     from_solution = create(client, org, "pets-two", ANIMALS, {}, metric="accuracy")
@@ -111,7 +111,7 @@ def test_the_web_form_takes_labels_and_tells_where_inferred_ones_came_from(clien
     page = client.post("/organize/new", data=form, content_type="multipart/form-data", follow_redirects=True)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "The labels were taken from the solution: cat, dog" in html
-    assert "Declared labels" in html
+    assert "<dt>Labels</dt>" in html
     edit = client.get("/organize/pets/edit").get_data(as_text=True)
     assert 'value="cat, dog"' in edit
 
@@ -362,10 +362,10 @@ def test_the_edit_form_keeps_a_deadline_with_seconds(client, clock, people, bear
     assert client.post(f"{API}/competitions/house-prices/finalize", headers=bearer(people.org)).status_code == 200
     login(client, "org")
     form_page = client.get("/organize/house-prices/edit").get_data(as_text=True)
-    assert "2030-01-10T12:00:07.000123" in form_page
+    assert 'value="2030-01-10T12:00:08"' in form_page  # closed at 12:00:07.000123: up to the whole second
     fields = {"title": "Renamed", "slug": "house-prices", "subtitle": "", "description_md": "", "rules_md": "",
               "metric": "rmse", "metric_params": "{}", "labels": "", "id_column": "id",
-              "start_at": "2030-01-01T00:00", "deadline_at": "2030-01-10T12:00:07.000123", "daily_limit": "5",
+              "start_at": "2030-01-01T00:00", "deadline_at": "2030-01-10T12:00:08", "daily_limit": "5",
               "total_limit": "", "final_selections": "2", "visibility": "public", "sample_submission": "",
               "test_file": ""}
     saved = client.post("/organize/house-prices/edit", data=fields)
@@ -400,3 +400,64 @@ def test_bundles_carry_the_new_settings(tmp_path, people, sessions, storage):
     manifest = (out / "competition.toml").read_text()
     assert 'labels = [\n    "cat",\n    "dog",\n    "bird",\n]' in manifest or 'labels = ["cat", "dog", "bird"]' in manifest
     assert 'sample_submission = "sample_submission.csv"' in manifest and "data_open = true" in manifest
+
+
+def test_labels_can_be_corrected_until_the_first_submission(client, clock, people, bearer):
+    org, alice = bearer(people.org), bearer(people.alice)
+    empty = create(client, org, "pets", ANIMALS, {}, metric="accuracy", labels=[])
+    assert empty.status_code == 400 and empty.get_json()["field"] == "labels"
+    created = create(client, org, "pets", ANIMALS, {}, metric="accuracy")
+    assert created.get_json()["metric_params"]["labels"] == ["cat", "dog"]  # from the solution
+    fixed = client.patch(f"{API}/competitions/pets", headers=org, json={"labels": ["cat", "dog", "bird"]})
+    assert fixed.status_code == 200 and fixed.get_json()["metric_params"]["labels"] == ["cat", "dog", "bird"]
+    missing_one = client.patch(f"{API}/competitions/pets", headers=org, json={"labels": ["cat"]})
+    assert missing_one.status_code == 400  # the solution holds "dog": refused, nothing changes
+
+    client.post(f"{API}/competitions/pets/join", headers=alice)
+    answer = b"id,label\n" + b"".join(f"{i},bird\n".encode() for i in range(1, 9))
+    assert client.post(f"{API}/competitions/pets/submissions", headers=alice, data=upload(answer)).status_code == 201
+    frozen = client.patch(f"{API}/competitions/pets", headers=org, json={"labels": ["cat", "dog", "bird", "fish"]})
+    assert frozen.status_code == 400 and "fixed once anyone has submitted" in frozen.get_json()["message"]
+
+
+def test_after_finalize_the_sample_and_test_files_are_frozen_too(client, finalized, login, sessions):
+    from competitions import catalog
+
+    with sessions() as s:
+        c = catalog.get_competition(s, "house-prices")
+        c.test_file = "test.csv"  # named before the freeze
+        s.commit()
+    login(client, "org")
+    replaced = client.post("/organize/house-prices/files", content_type="multipart/form-data",
+                           data={"files": [(io.BytesIO(TEST_CSV), "test.csv")]}, follow_redirects=True)
+    assert "This competition is finalized" in replaced.get_data(as_text=True)
+    removed = client.post("/organize/house-prices/files/test.csv/delete", follow_redirects=True)
+    assert "This competition is finalized" in removed.get_data(as_text=True)
+    # Other data files may still change: they do not define the task.
+    assert client.post("/organize/house-prices/files", content_type="multipart/form-data",
+                       data={"files": [(io.BytesIO(b"id,x\n"), "extra.csv")]}).status_code == 303
+
+
+def test_the_close_page_of_a_finalized_competition_offers_nothing_to_close(client, finalized, login):
+    login(client, "org")
+    page = client.get("/organize/house-prices/close").get_data(as_text=True)
+    assert "This competition is not open" in page and "Yes, close it now" not in page
+
+
+def test_disqualifying_twice_and_overlong_reasons_are_refused(client, clock, people, bearer, make_competition,
+                                                             join, login):
+    make_competition(people.org)
+    team = join(_Slug("house-prices"), people.alice)
+    org = bearer(people.org)
+    url = f"{API}/competitions/house-prices/teams/{team.id}/disqualify"
+    too_long = client.post(url, headers=org, json={"reason": "x" * 501})
+    assert too_long.status_code == 400 and "under 500 characters" in too_long.get_json()["message"]
+    assert client.post(url, headers=org, json={"reason": "two accounts"}).status_code == 200
+    again = client.post(url, headers=org, json={"reason": "again"})
+    assert again.status_code == 409 and "already disqualified" in again.get_json()["message"]
+    login(client, "org")
+    page = client.post(f"/organize/house-prices/teams/{team.id}/reinstate", data={}, follow_redirects=True)
+    assert "Team reinstated" in page.get_data(as_text=True)
+    page = client.post(f"/organize/house-prices/teams/{team.id}/disqualify", data={"reason": "y" * 501},
+                       follow_redirects=True)
+    assert "under 500 characters" in page.get_data(as_text=True)

@@ -248,7 +248,7 @@ def replace_solution(competition):
         raise DomainError("Attach the new solution file as 'solution'.", field="solution")
     session = get_session()
     preview = rescoring.preview_replacement(session, get_storage(), competition, g.api_user, upload.stream,
-                                            _number("public_fraction", 0.3, float), _number("seed", 0, int))
+                                            request.form.get("public_fraction"), request.form.get("seed"))
     new = rescoring.confirm_replacement(session, get_storage(), competition, g.api_user, preview.sha256,
                                         clock.now())
     session.commit()
@@ -256,16 +256,6 @@ def replace_solution(competition):
                     "n_ignored": new.n_ignored,
                     "rank_changes": [{"team": r.team, "old_rank": r.old_rank, "new_rank": r.new_rank}
                                      for r in preview.ranks if r.old_rank != r.new_rank]})
-
-
-def _number(name: str, default, kind):
-    raw = request.form.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        return kind(raw)
-    except ValueError:
-        raise DomainError(f"{name} must be a number.", field=name) from None
 
 
 def _reason() -> str:

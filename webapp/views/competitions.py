@@ -5,7 +5,17 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask import session as cookie
 from flask_login import current_user, login_required
 
-from competitions import access, catalog, exports, leaderboard, participation, quota, selection, submitting
+from competitions import (
+    access,
+    catalog,
+    exports,
+    leaderboard,
+    participation,
+    quota,
+    selection,
+    submitting,
+    teams,
+)
 from competitions.errors import NotFound, QuotaExceeded
 from competitions.scorer import ScoringFailed
 
@@ -47,10 +57,16 @@ def index():
                            teams=catalog.team_counts(session, rows))
 
 
+def _invitations_for(competition) -> list:
+    """The viewer's pending team invitations in this competition (none for anonymous viewers)."""
+    user = _user()
+    return teams.pending_for(get_session(), user, clock.now(), competition) if user else []
+
+
 @bp.route("/c/<slug>")
 def overview(slug):
     competition, team, manager, _ = load_visible(slug)
-    return render_template("competitions/overview.html", form=JoinForm(),
+    return render_template("competitions/overview.html", form=JoinForm(), invitations=_invitations_for(competition),
                            **_context(competition, team, manager, "overview"))
 
 
@@ -61,7 +77,7 @@ def join(slug):
     competition, team, manager, invite = load_visible(slug)
     form = JoinForm()
     if not form.validate_on_submit():
-        return render_template("competitions/overview.html", form=form,
+        return render_template("competitions/overview.html", form=form, invitations=_invitations_for(competition),
                                **_context(competition, team, manager, "overview")), 422
     session = get_session()
     participation.join(session, competition, current_user, clock.now(), invite=invite)

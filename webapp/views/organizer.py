@@ -19,6 +19,7 @@ from competitions import (
     rescoring,
     solutions,
     submitting,
+    teams,
 )
 from competitions.errors import DomainError, NotFound
 from competitions.spec import parse_spec
@@ -34,6 +35,7 @@ from ..forms import (
     FilesForm,
     NewCompetitionForm,
     ReasonForm,
+    ReopenForm,
     SolutionForm,
 )
 from ..storage import get_storage
@@ -46,8 +48,9 @@ def _metric_choices() -> list[SelectChoice]:
 
 
 SPEC_FIELDS = ("title", "slug", "subtitle", "description_md", "rules_md", "metric", "id_column", "start_at",
-               "deadline_at", "daily_limit", "total_limit", "final_selections", "visibility", "public_fraction",
-               "seed", "sample_submission", "test_file", "data_open", "labels")
+               "deadline_at", "daily_limit", "total_limit", "final_selections", "max_team_size",
+               "team_merger_deadline", "visibility", "public_fraction", "seed", "sample_submission", "test_file",
+               "data_open", "labels")
 
 
 def _spec_from(form: CompetitionForm):
@@ -61,9 +64,11 @@ def _spec_from(form: CompetitionForm):
 
 
 def _form_time(when) -> str:
-    """A stored time for the form: minutes when that is exact, else to the microsecond,
+    """A stored time for the form, as precise as it is (minutes, seconds, or microseconds),
     so saving the form unchanged never moves a deadline set by "Close now"."""
-    return when.strftime("%Y-%m-%dT%H:%M" if not (when.second or when.microsecond) else "%Y-%m-%dT%H:%M:%S.%f")
+    if when.microsecond:
+        return when.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return when.strftime("%Y-%m-%dT%H:%M:%S" if when.second else "%Y-%m-%dT%H:%M")
 
 
 def _managed(slug: str):
@@ -103,9 +108,9 @@ def new_competition():
 def _flash_labels(created) -> None:
     labels = (created.competition.metric_params or {}).get("labels")
     if created.labels_from and labels:
-        flash(f"The labels were taken from the {created.labels_from}: {', '.join(labels)}. Check that the list "
-              "is complete: a label missing from the test rows must still be declared, or learners cannot "
-              "predict it. If it is not, create the competition again with the labels given.", "info")
+        flash(f"The labels were taken from the {created.labels_from}: {', '.join(labels)}. They are public now. "
+              "Check that the list is complete: a label missing from the test rows must still be declared, or "
+              "learners cannot predict it. Correct them in the settings until the first submission.", "info")
 
 
 @bp.route("/<slug>/edit", methods=["GET", "POST"])
@@ -121,6 +126,9 @@ def edit(slug):
         form.metric_params.data = json.dumps(params)
         form.start_at.data = _form_time(competition.start_at)
         form.deadline_at.data = _form_time(competition.deadline_at)
+        # Empty means the default (7 days before the deadline), which then follows the deadline.
+        form.team_merger_deadline.data = (_form_time(competition.team_merger_deadline)
+                                          if competition.team_merger_deadline else "")
     if form.validate_on_submit():
         session = get_session()
         try:
@@ -150,6 +158,7 @@ def manage(slug):
         solution_form=SolutionForm(), reason_form=ReasonForm(), form=EmptyForm(),
         finalize_blocker=lifecycle.finalize_blocker(competition, now),
         audit_entries=audit.entries(session, competition, current_user), sees_private=True,
+        team_rows=teams.teams_with_members(session, competition),
         invite_url=url_for("competitions.overview", slug=competition.slug, invite=competition.invite_token,
                            _external=True))
 
@@ -205,8 +214,7 @@ def preview_solution(slug):
         flash("Choose the new solution file.", "error")
         return redirect(url_for(".manage", slug=slug), 303)
     preview = rescoring.preview_replacement(get_session(), get_storage(), competition, current_user,
-                                            form.solution.data.stream, form.public_fraction.data or 0.3,
-                                            form.seed.data or 0)
+                                            form.solution.data.stream, form.public_fraction.data, form.seed.data)
     confirm = ConfirmSolutionForm(sha256=preview.sha256)
     return render_template("organizer/preview.html", c=competition, preview=preview, form=confirm)
 
@@ -237,7 +245,8 @@ def _moderate(slug: str, action, target_id: int, done: str, needs_reason: bool =
         session.commit()
         flash(done, "info")
     else:
-        flash("Give a reason; the team will see it.", "error")
+        errors = [e for messages in form.errors.values() for e in messages]
+        flash(errors[0] if errors and "reason" in form.errors else "Give a reason; the team will see it.", "error")
     return redirect(url_for(".manage", slug=slug), 303)
 
 
@@ -263,6 +272,20 @@ def reinstate_team(slug, team_id):
     return _moderate(slug, moderation.reinstate_team, team_id, "Team reinstated.", needs_reason=False)
 
 
+@bp.route("/<slug>/teams/<int:team_id>/members/<int:user_id>/remove", methods=["POST"])
+@login_required
+@returns_to(".manage", "slug")
+def remove_member(slug, team_id, user_id):
+    """Take a member out of a team (dissolving a merge); refused once they have submissions in it."""
+    competition = _managed(slug)
+    if EmptyForm().validate_on_submit():
+        session = get_session()
+        new_team = teams.remove_member(session, competition, current_user, team_id, user_id, clock.now())
+        session.commit()
+        flash(f"Member removed: they are now on their own, as team {new_team.name}.", "info")
+    return redirect(url_for(".manage", slug=slug), 303)
+
+
 @bp.route("/<slug>/finalize", methods=["POST"])
 @login_required
 @returns_to(".manage", "slug")
@@ -284,7 +307,7 @@ def close_now(slug):
     competition = _managed(slug)
     form = EmptyForm()
     if not form.validate_on_submit():
-        return render_template("organizer/close.html", c=competition, form=form, tab="manage", manager=True,
+        return render_template("organizer/close.html", is_open=competition.state_at(clock.now()).value == "open", c=competition, form=form, tab="manage", manager=True,
                                team=None, state=competition.state_at(clock.now()).value)
     session = get_session()
     lifecycle.close_now(session, competition, current_user, clock.now())
@@ -298,9 +321,10 @@ def close_now(slug):
 @returns_to(".manage", "slug")
 def reopen(slug):
     competition = _managed(slug)
-    form = ReasonForm()
+    form = ReopenForm()
     if not form.validate_on_submit():
-        flash("Say why the competition is reopened; the audit log keeps the reason.", "error")
+        flash("Say why the competition is reopened, in at most 1,000 characters; the audit log keeps it.",
+              "error")
         return redirect(url_for(".manage", slug=slug), 303)
     session = get_session()
     lifecycle.reopen(session, competition, current_user, form.reason.data, clock.now())
