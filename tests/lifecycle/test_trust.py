@@ -387,7 +387,8 @@ def test_bundles_carry_the_new_settings(tmp_path, people, sessions, storage):
         '[competition]\ntitle = "Animals"\nslug = "animals"\nmetric = "multiclass_log_loss"\n'
         'start = 2030-01-01T00:00:00Z\ndeadline = 2030-02-01T00:00:00Z\n'
         'labels = ["cat", "dog", "bird"]\nsample_submission = "sample_submission.csv"\n'
-        'test_file = "test.csv"\ndata_open = true\n')
+        'test_file = "test.csv"\ndata_open = true\nmax_team_size = 3\n'
+        'team_merger_deadline = 2030-01-20T00:00:00Z\n')
     with sessions() as s:
         created = bundles.import_bundle(s, storage, s.merge(people.org), root, DURING)
         s.commit()
@@ -396,10 +397,12 @@ def test_bundles_carry_the_new_settings(tmp_path, people, sessions, storage):
         c = catalog.get_competition(s, "animals")
         assert (c.metric_params["labels"], c.sample_submission, c.test_file, c.data_open) == (
             ["cat", "dog", "bird"], "sample_submission.csv", "test.csv", True)
+        assert (c.max_team_size, c.merger_deadline().isoformat()) == (3, "2030-01-20T00:00:00+00:00")
         out = bundles.export_bundle(s, storage, c, tmp_path / "out")
     manifest = (out / "competition.toml").read_text()
     assert 'labels = [\n    "cat",\n    "dog",\n    "bird",\n]' in manifest or 'labels = ["cat", "dog", "bird"]' in manifest
     assert 'sample_submission = "sample_submission.csv"' in manifest and "data_open = true" in manifest
+    assert "max_team_size = 3" in manifest and "team_merger_deadline = 2030-01-20T00:00:00+00:00" in manifest
 
 
 def test_labels_can_be_corrected_until_the_first_submission(client, clock, people, bearer):
