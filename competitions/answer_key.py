@@ -40,7 +40,10 @@ def declare_labels(competition: Competition, solution_raw: bytes, sample_raw: by
         if metric.prediction == "probabilities":
             labels, source = others, "sample submission"
         elif len(others) == 1:
-            shown = set(sample[others[0]].str.strip()) - {""}
+            cells = sample[others[0]].str.strip()
+            if metric.prediction == "ranked_labels":  # top-k: space-separated labels in each cell
+                cells = cells.str.split().explode().dropna()
+            shown = set(cells) - {""}
             labels = _natural_order(shown | set(from_solution))
             # Say so when the hidden solution added labels: the organizer must know what was published.
             source = "sample submission" if set(from_solution) <= shown else "sample submission and solution"

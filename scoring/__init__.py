@@ -7,7 +7,7 @@ reference some metrics are checked against); learners can run it offline
 """
 from .api import check_ids, score_submission, validate_submission
 from .metrics import METRICS, Metric, get_metric
-from .problems import Problem, SolutionError, SubmissionError
+from .problems import MetricError, Problem, SolutionError, SubmissionError
 from .result import Comparison, ScoreResult
 from .sample import sample_submission
 from .solution import Solution, read_solution
@@ -22,6 +22,7 @@ __all__ = [
     "SCORER_VERSION",
     "Comparison",
     "Metric",
+    "MetricError",
     "Problem",
     "ScoreResult",
     "Solution",

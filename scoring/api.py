@@ -1,9 +1,11 @@
 """The entry points the platform and the command line use."""
 from __future__ import annotations
 
-from . import uncertainty, validate
+import math
+
+from . import plugins, uncertainty, validate
 from .metrics.base import RowMean
-from .problems import Problem, SubmissionError
+from .problems import MetricError, Problem, SubmissionError
 from .result import ScoreResult
 from .solution import Solution, resolve, take
 from .version import SCORER_VERSION
@@ -48,14 +50,32 @@ def score_submission(solution, submission, metric=None, **params) -> ScoreResult
 
 
 def evaluate(solution: Solution, predictions) -> ScoreResult:
-    """Scores and intervals for predictions already aligned to solution rows."""
+    """Scores and intervals for predictions already aligned to solution rows.
+
+    A plugin metric's computations run under :func:`scoring.plugins.run_guarded`:
+    whatever it raises, its running out of time and a non-finite score for a part
+    become MetricError.
+    """
+    metric = solution.metric
+    if metric.plugin is None:
+        return _evaluate(solution, predictions)
+    result = plugins.run_guarded(metric, lambda: _evaluate(solution, predictions))
+    for part in ("public", "private", "overall"):
+        score = getattr(result, part)
+        if score is not None and not math.isfinite(score):
+            raise MetricError(metric.name, metric.plugin, "non_finite",
+                              f"gave a non-finite score ({score}) for the {part} rows")
+    return result
+
+
+def _evaluate(solution: Solution, predictions) -> ScoreResult:
     metric, ctx = solution.metric, solution.context
     truth, scorer = solution.truth, metric
     if metric.row_values is not None:
         # Decomposable: per-row losses once for every row; parts and resamples reuse them.
         truth = predictions = metric.row_values(solution.truth, predictions, ctx)
         scorer = RowMean(metric.finish)
-    scores, counts, reps = {}, {}, {}
+    scores, counts, reps, notes = {}, {}, {}, []
     for part in ("public", "private", "overall"):
         rows = solution.rows(part)
         counts[part] = solution.count(part)
@@ -68,9 +88,13 @@ def evaluate(solution: Solution, predictions) -> ScoreResult:
                 reps[part] = reps["public"]
         else:
             y, p = take(truth, rows), take(predictions, rows)  # rows None: no copy
-            scores[part] = scorer.score(y, p, ctx)
+            weights = take(solution.weights, rows) if solution.weights is not None else None
+            scores[part] = _score(scorer, y, p, ctx, weights)
             if part != "overall":
-                reps[part] = uncertainty.replicates(scorer, y, p, ctx, scores[part], part, take)
+                reps[part] = uncertainty.replicates(scorer, y, p, ctx, scores[part], part, take, weights)
+            if metric.notes is not None:
+                where = "every row" if solution.usage is None else f"the {part} rows"
+                notes += [f"{where}: {note}" for note in metric.notes(take(solution.truth, rows), weights, ctx)]
     return ScoreResult(
         metric=metric.name,
         greater_is_better=metric.greater_is_better,
@@ -83,6 +107,14 @@ def evaluate(solution: Solution, predictions) -> ScoreResult:
         n_private=counts["private"],
         n_overall=counts["overall"],
         scorer_version=SCORER_VERSION,
+        notes=tuple(notes),
         _replicates={k: v for k, v in reps.items() if k in ("public", "private")},
         _fingerprint=solution.fingerprint,
     )
+
+
+def _score(scorer, y, p, ctx, weights) -> float:
+    """The score of one part: unit weights, or the sample weights as the one row of weights."""
+    if weights is None:
+        return scorer.score(y, p, ctx)
+    return float(scorer.compute(y, p, weights[None, :], ctx)[0])

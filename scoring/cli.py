@@ -12,6 +12,7 @@ import sys
 
 from .api import score_submission, validate_submission
 from .metrics import METRICS
+from .metrics.registry import plugin_problems
 from .problems import SubmissionError
 
 EXIT_OK, EXIT_ERROR, EXIT_INVALID = 0, 1, 2
@@ -78,17 +79,23 @@ def _run(args) -> int:
 
 
 def _list_metrics(as_json: bool) -> int:
+    # Plugins that could not be registered are named on stderr; the listing itself is unaffected.
+    for problem in plugin_problems():
+        sys.stderr.write(f"warning: {problem}; it is not available\n")
     if as_json:
         _print_json([m.to_dict() for m in METRICS.values()])
         return EXIT_OK
-    rows = [("name", "kind", "better", "params", "description")]
+    rows = [("name", "kind", "better", "weights", "source", "params", "description")]
     for m in METRICS.values():
         # A parameter without a default (labels) is optional: shown in brackets.
         params = ", ".join(f"[{k}]" if v is None else f"{k}={v}" for k, v in m.params.items()) or "-"
-        rows.append((m.name, m.kind, "higher" if m.greater_is_better else "lower", params, m.description))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        source = f"plugin ({m.plugin})" if m.plugin else "built-in"
+        rows.append((m.name, m.kind, "higher" if m.greater_is_better else "lower", "yes" if m.weighted else "-",
+                     source, params, m.description))
+    last = len(rows[0]) - 1
+    widths = [max(len(r[i]) for r in rows) for i in range(last)]
     for r in rows:
-        sys.stdout.write("  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] + "\n")
+        sys.stdout.write("  ".join(r[i].ljust(widths[i]) for i in range(last)) + "  " + r[last] + "\n")
     return EXIT_OK
 
 

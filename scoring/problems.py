@@ -46,6 +46,22 @@ class SolutionError(ValueError):
     """The solution file (the organizer's answer key) cannot be used."""
 
 
+class MetricError(RuntimeError):
+    """A plugin metric failed on a submission that passed validation.
+
+    ``reason`` is ``"raised"`` (an exception, or a result of the wrong shape),
+    ``"non_finite"`` (a part's score is NaN or infinite) or ``"time_limit"``.
+    The message names the metric and its plugin and may quote what the plugin
+    raised, which may mention solution values: it is for the organizer or the
+    administrator, never the learner.  Not a ValueError: the file is not at fault.
+    """
+
+    def __init__(self, metric: str, plugin: str | None, reason: str, detail: str):
+        self.metric, self.plugin, self.reason, self.detail = metric, plugin, reason, detail
+        source = f" (plugin {plugin})" if plugin else ""
+        super().__init__(f"metric {metric!r}{source} {detail}")
+
+
 def quote(value, limit: int = 40) -> str:
     """Quote a learner's value for a message, shortened so a huge cell stays readable."""
     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)

@@ -27,7 +27,10 @@ class ScoreResult:
       Usage column all three are the score on every row;
     - ``public_ci``, ``private_ci``: 95% bootstrap intervals (low, high), or None;
     - ``n_public``, ``n_private``, ``n_overall``: rows scored in each part;
-    - ``scorer_version``: the scoring package version that produced it.
+    - ``scorer_version``: the scoring package version that produced it;
+    - ``notes``: remarks on how the parts were scored that are not errors, such as a
+      multi-label column left out of a part's mean (empty for most metrics).  They
+      come from the solution alone, the same for every submission.
 
     Bootstrap replicates kept for :func:`scoring.compare` are private fields,
     excluded from equality, repr and :meth:`to_dict`.
@@ -44,8 +47,12 @@ class ScoreResult:
     n_private: int
     n_overall: int
     scorer_version: str
+    notes: tuple = ()
     _replicates: dict = field(default=None, compare=False, repr=False)
     _fingerprint: str = field(default="", compare=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "notes", tuple(self.notes))  # to_dict() gives a list back
 
     def to_dict(self) -> dict:
         """JSON-safe dict of the public fields (intervals as 2-item lists)."""
@@ -61,6 +68,7 @@ class ScoreResult:
             "n_private": int(self.n_private),
             "n_overall": int(self.n_overall),
             "scorer_version": self.scorer_version,
+            "notes": list(self.notes),
         }
 
 

@@ -14,9 +14,10 @@ def sample_submission(solution, metric=None, **params) -> pd.DataFrame:
     """A valid submission for ``solution``: its ids in solution order plus the
     expected prediction columns filled with one constant per column.
 
-    The constants are 0.5 for binary probabilities, 1/K per class for multiclass
-    probabilities, the target mean for regression and scores, the most frequent
-    label or rating for labels, and the k most frequent labels for ranking.
+    The constants are 0.5 for binary and multi-label probabilities, 1/K per class
+    for multiclass probabilities, the target mean for regression and scores, the
+    most frequent label or rating for labels, and the k most frequent labels for
+    ranking and top-k labels.
     ``solution`` is a source or a parsed Solution (then ``metric`` may be omitted).
     """
     parsed = resolve(solution, metric, params)
@@ -30,7 +31,8 @@ def _constants(solution: Solution) -> list:
     kind = solution.metric.prediction
     truth = solution.truth
     if kind == "probabilities":
-        return [1.0 / len(solution.prediction_columns)] * len(solution.prediction_columns)
+        share = 0.5 if solution.metric.truth == "binary_columns" else 1.0 / len(solution.prediction_columns)
+        return [share] * len(solution.prediction_columns)
     if kind == "probability":
         return [0.5]
     if kind in ("number", "score"):
@@ -40,6 +42,10 @@ def _constants(solution: Solution) -> list:
     if kind == "rating":
         values, counts = np.unique(truth, return_counts=True)
         return [int(values[counts.argmax()])]
+    if kind == "ranked_labels":
+        counts = np.bincount(truth, minlength=len(solution.labels))
+        common = np.argsort(-counts, kind="stable")[: solution.params["k"]]
+        return [" ".join(str(solution.labels[i]) for i in common)]
     if kind == "label_list":
         common = Counter(label for row in truth for label in row).most_common(solution.params["k"])
         return [" ".join(label for label, _ in common) or "-"]

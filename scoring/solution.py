@@ -2,7 +2,8 @@
 every submission can be scored against the parsed result.
 
 A solution has an id column (the first unless ``id_column`` names another), one
-or more target columns and an optional Usage column.  Anything wrong with it is
+or more target columns, an optional Usage column and, for metrics that take
+sample weights, an optional Weight column.  Anything wrong with it is
 the organizer's problem and raises SolutionError with an organizer-facing
 message; these messages may quote solution values, learners never see them.
 """
@@ -18,7 +19,7 @@ import pandas as pd
 from . import ids as idmod
 from . import values
 from .io import ReadFailure, Table
-from .metrics import Metric, get_metric
+from .metrics import METRICS, Metric, get_metric
 from .problems import ProblemLog, SolutionError
 from .split import IGNORED, PARTS, find_usage_column, parse_usage, part_rows
 
@@ -33,6 +34,7 @@ class Solution:
     it, else the labels (or one-hot columns) the solution holds.
     ``prediction_columns`` are the columns a submission must have besides
     ``id_column``.  ``usage`` holds codes from :mod:`scoring.split` or None.
+    ``weights`` holds the sample weights of the ``weight_column`` (float64), or None.
     """
 
     metric: Metric
@@ -47,6 +49,8 @@ class Solution:
     context: dict = field(repr=False)
     fingerprint: str = ""
     index: idmod.IdIndex = field(default=None, repr=False)
+    weights: np.ndarray | None = field(default=None, repr=False)
+    weight_column: str | None = None
 
     @property
     def n_rows(self) -> int:
@@ -75,6 +79,7 @@ class Solution:
             "n_private": self.count("private"),
             "n_ignored": self.n_rows - self.count("overall"),
             "has_usage": self.usage is not None,
+            "weight_column": self.weight_column,
             "fingerprint": self.fingerprint,
         }
 
@@ -112,7 +117,26 @@ def read_solution(source, metric, id_column=None, **params) -> Solution:
         table.close()
 
 
-def _columns(table: Table, metric: Metric, id_column):
+WEIGHT_COLUMN = "Weight"
+_MULTI_COLUMN_TRUTHS = ("class", "binary_columns")
+
+
+def _find_weight_column(columns: list, taken: tuple, params: dict) -> str | None:
+    """The Weight column as written (matched case-insensitively, like Usage), if the solution has one.
+
+    A column so named is still a target when it is the only candidate (a task that predicts a
+    weight) or a declared label (a class or label column named Weight).
+    """
+    candidates = [c for c in columns if c not in taken]
+    for name in candidates:
+        if name.strip().lower() == WEIGHT_COLUMN.lower():
+            if len(candidates) == 1 or name in (params.get("labels") or ()):
+                return None
+            return name
+    return None
+
+
+def _columns(table: Table, metric: Metric, params: dict, id_column):
     columns = table.columns
     if len(set(columns)) != len(columns):
         raise SolutionError(f"solution file has duplicate column names: {columns}")
@@ -120,25 +144,34 @@ def _columns(table: Table, metric: Metric, id_column):
     if id_column not in columns:
         raise SolutionError(f"solution has no id column {id_column!r}; its columns are {columns}")
     usage = find_usage_column(columns)
-    targets = [c for c in columns if c not in (id_column, usage)]
+    weight = _find_weight_column(columns, (id_column, usage), params)
+    if weight is not None and not metric.weighted:
+        takes = ", ".join(sorted(name for name, m in METRICS.items() if m.weighted))
+        raise SolutionError(
+            f"the solution has a {weight!r} column of sample weights, but metric {metric.name!r} does not take "
+            f"sample weights; remove the column, or use a metric that does ({takes})"
+        )
+    targets = [c for c in columns if c not in (id_column, usage, weight)]
     if not targets:
         raise SolutionError(f"solution has no target column for metric {metric.name!r}; its columns are {columns}")
-    if len(targets) > 1 and metric.truth != "class":
+    if len(targets) > 1 and metric.truth not in _MULTI_COLUMN_TRUTHS:
         raise SolutionError(
             f"metric {metric.name!r} needs exactly one target column, but the solution has {len(targets)}: "
             f"{', '.join(targets)}"
         )
-    return id_column, usage, targets
+    return id_column, usage, weight, targets
 
 
 def _build(table: Table, metric: Metric, params: dict, id_column) -> Solution:
-    id_column, usage_column, targets = _columns(table, metric, id_column)
-    id_parts, usage_parts, columns = _read(table, metric, id_column, usage_column, targets)
+    id_column, usage_column, weight_column, targets = _columns(table, metric, params, id_column)
+    id_parts, usage_parts, weight_parts, columns = _read(table, metric, id_column, usage_column, weight_column,
+                                                         targets)
     ids = _concat_ids(id_parts)
     del id_parts  # the chunks are copied into ids; free them before building the index
     index = idmod.IdIndex(ids)
     _check_ids(ids, index, id_column)
     usage = np.concatenate(usage_parts) if usage_column else None
+    weights = _weights(np.concatenate(weight_parts), weight_column) if weight_column else None
     truth, labels, context, prediction_columns = _truth(metric, params, columns, targets)
     if id_column in prediction_columns:
         raise SolutionError(
@@ -148,24 +181,29 @@ def _build(table: Table, metric: Metric, params: dict, id_column) -> Solution:
     solution = Solution(
         metric=metric, params=params, id_column=id_column, target_columns=tuple(targets),
         prediction_columns=tuple(prediction_columns), ids=ids, truth=truth, labels=labels, usage=usage,
-        context=context, fingerprint=_fingerprint(metric, params, ids, usage, truth),
-        index=index,
+        context=context, fingerprint=_fingerprint(metric, params, ids, usage, truth, weights),
+        index=index, weights=weights, weight_column=weight_column,
     )
     _check_parts(solution)
     return solution
 
 
-def _read(table: Table, metric: Metric, id_column: str, usage_column: str | None, targets: list):
-    """Read the solution chunk by chunk: (id chunks, usage code chunks, target column arrays)."""
-    numeric = metric.truth in ("number", "binary", "rating") or (metric.truth == "class" and len(targets) > 1)
+def _read(table: Table, metric: Metric, id_column: str, usage_column: str | None, weight_column: str | None,
+          targets: list):
+    """Read the solution chunk by chunk: (id chunks, usage code chunks, weight chunks, target column arrays)."""
+    numeric = metric.truth in ("number", "binary", "rating", "binary_columns") or (
+        metric.truth == "class" and len(targets) > 1)
     log = ProblemLog()
-    id_parts, usage_parts, target_parts = [], [], {t: [] for t in targets}
+    id_parts, usage_parts, weight_parts, target_parts = [], [], [], {t: [] for t in targets}
     row0 = 2
     text_columns = [id_column] + ([usage_column] if usage_column else []) + ([] if numeric else targets)
-    for chunk in table.chunks(text_columns=text_columns, number_columns=targets if numeric else ()):
+    number_columns = (targets if numeric else []) + ([weight_column] if weight_column else [])
+    for chunk in table.chunks(text_columns=text_columns, number_columns=number_columns):
         id_parts.append(idmod.encode(chunk[id_column])[0])
         if usage_column:
             usage_parts.append(_usage(chunk[usage_column], usage_column, row0))
+        if weight_column:
+            weight_parts.append(values.to_numbers(chunk[weight_column], weight_column, row0, log))
         for t in targets:
             read = values.to_numbers(chunk[t], t, row0, log) if numeric else values.text(chunk[t])
             target_parts[t].append(read)
@@ -174,7 +212,18 @@ def _read(table: Table, metric: Metric, id_column: str, usage_column: str | None
         raise SolutionError("solution file has a header but no rows")
     if log:
         raise SolutionError("solution: " + " ".join(p.message for p in log.problems()))
-    return id_parts, usage_parts, {t: np.concatenate(target_parts[t]) for t in targets}
+    return id_parts, usage_parts, weight_parts, {t: np.concatenate(target_parts[t]) for t in targets}
+
+
+def _weights(weights: np.ndarray, column: str) -> np.ndarray:
+    """Sample weights: finite (already checked while reading) and never negative."""
+    negative = np.flatnonzero(weights < 0)
+    if negative.size:
+        raise SolutionError(
+            f"solution column {column!r} holds sample weights, which cannot be negative; {negative.size} "
+            f"row{'s are' if negative.size > 1 else ' is'} (first at row {negative[0] + 2})"
+        )
+    return weights.astype(np.float64, copy=False)
 
 
 def _concat_ids(parts) -> np.ndarray:
@@ -230,7 +279,8 @@ def _truth(metric: Metric, params: dict, columns: dict, targets: list):
     """(truth, labels, context, prediction columns) for the metric's kind of target."""
     kind = metric.truth
     target = targets[0]
-    context = {"k": params.get("k")}
+    # Metrics read their parameters from the context (k, alpha, beta, ...); labels are in ``labels``.
+    context = {"k": params.get("k"), **{name: value for name, value in params.items() if name != "labels"}}
     declared = params.get("labels")
     if kind == "number":
         return columns[target], None, context, [target]
@@ -247,6 +297,11 @@ def _truth(metric: Metric, params: dict, columns: dict, targets: list):
         codes, labels = _one_hot(columns, targets, metric, declared)
         context["n_labels"] = len(labels)
         return codes, labels, context, list(labels)
+    if kind == "binary_columns":
+        matrix, labels = _label_columns(columns, targets, metric, declared)
+        context["n_labels"] = len(labels)
+        context["labels"] = labels
+        return matrix, labels, context, list(labels)
     raw = columns[target]
     _no_empty(raw, target)
     # Declared labels are the label set in their declared order, whichever of them the rows use.
@@ -255,6 +310,8 @@ def _truth(metric: Metric, params: dict, columns: dict, targets: list):
     if declared is not None:
         _check_declared(raw, codes, target, labels)
     context["n_labels"] = len(labels)
+    if metric.prediction == "ranked_labels":
+        _check_unspaced(labels, metric)
     if kind == "class":
         return codes, tuple(labels), context, [str(v) for v in labels]
     if "positive_label" in params:
@@ -268,6 +325,43 @@ def _truth(metric: Metric, params: dict, columns: dict, targets: list):
             )
         context["positive"] = int(labels.get_loc(positive))
     return codes, tuple(labels), context, [target]
+
+
+def _check_unspaced(labels: pd.Index, metric: Metric) -> None:
+    """Predictions are space-separated labels, so a label with a space could never be predicted."""
+    spaced = [label for label in labels if len(str(label).split()) != 1]
+    if spaced:
+        raise SolutionError(
+            f"metric {metric.name!r} reads predictions as space-separated labels, so no label may contain a "
+            f"space; the solution has {spaced[0]!r}"
+        )
+
+
+def _label_columns(columns: dict, targets: list, metric: Metric, declared: list | None):
+    """(n, L) 0/1 matrix and labels of a multi-label solution: its columns, or the declared labels."""
+    for t in targets:
+        bad = np.flatnonzero(~np.isin(columns[t], (0.0, 1.0)))
+        if bad.size:
+            raise SolutionError(
+                f"metric {metric.name!r} needs 0 or 1 in every label column; column {t!r} holds "
+                f"{columns[t][bad[0]]:g} at row {bad[0] + 2}"
+            )
+    if declared is None:
+        labels = tuple(targets)
+    else:
+        stray = [t for t in targets if t not in declared]
+        if stray:
+            raise SolutionError(
+                f"solution label columns {', '.join(map(repr, stray))} are not among the declared labels "
+                f"{', '.join(map(repr, declared))}"
+            )
+        labels = tuple(declared)  # a declared label without a column is a column of zeros
+    n = len(columns[targets[0]])
+    matrix = np.zeros((n, len(labels)), dtype=np.int8)
+    for j, label in enumerate(labels):
+        if label in columns:
+            matrix[:, j] = columns[label]
+    return matrix, labels
 
 
 def _check_declared(raw: np.ndarray, codes: np.ndarray, column: str, labels: pd.Index) -> None:
@@ -320,21 +414,33 @@ def _one_hot(columns: dict, targets: list, metric: Metric, declared: list | None
 def _check_parts(solution: Solution) -> None:
     if solution.count("overall") == 0:
         raise SolutionError("every solution row is Ignored; nothing would be scored")
-    if solution.metric.check_truth is None:
-        return
+    weights = solution.weights
     for part in PARTS:
         rows = solution.rows(part)
-        if rows is None or rows.any():
+        if rows is not None and not rows.any():
+            continue
+        if weights is not None:
+            # Rows of weight 0 do not count: the truth checks look at the others only.
+            weighted = weights > 0 if rows is None else rows & (weights > 0)
+            if not weighted.any():
+                raise SolutionError(
+                    f"the sample weights in column {solution.weight_column!r} are 0 on every {part} row; "
+                    "nothing there would count"
+                )
+            rows = weighted
+        if solution.metric.check_truth is not None:
             message = solution.metric.check_truth(take(solution.truth, rows))
             if message:
                 raise SolutionError(f"{message} (the {part} rows do not)")
 
 
-def _fingerprint(metric, params, ids, usage, truth) -> str:
+def _fingerprint(metric, params, ids, usage, truth, weights=None) -> str:
     """Identifies the exact scoring setup, so paired comparisons refuse mixed setups."""
     h = hashlib.sha256(json.dumps([metric.name, params], sort_keys=True, default=str).encode())
     h.update(memoryview(np.ascontiguousarray(ids)).cast("B"))
     h.update(b"" if usage is None else memoryview(usage).cast("B"))
+    if weights is not None:
+        h.update(b"weights" + memoryview(np.ascontiguousarray(weights)).cast("B"))
     h.update(memoryview(np.ascontiguousarray(truth)).cast("B") if isinstance(truth, np.ndarray) else repr(truth).encode())
     return h.hexdigest()
 

@@ -8,6 +8,9 @@ the resampled rows.  The 95% interval is the 2.5th..97.5th percentile.
 Decomposable metrics (means of per-row losses) are passed their losses, so a
 block of resamples costs one matrix-vector product.
 
+Sample weights.  With a solution's Weight column, a row drawn c times weighs c
+times its sample weight: rows are resampled together with their weights.
+
 Large parts.  Above MAX_ROWS rows the resampling runs on a fixed random
 subsample of MAX_ROWS rows (without replacement, kept in solution order) and
 each replicate's deviation from the subsample's score is scaled by
@@ -33,14 +36,22 @@ _BLOCK = 50  # resamples per weight matrix, to bound memory
 _PART_KEYS = {"public": 1, "private": 2, "overall": 3}
 
 
-def replicates(metric, y, p, ctx, score: float, part: str, take) -> np.ndarray:
-    """RESAMPLES bootstrap values of the metric for one part, on the full-data scale."""
+def replicates(metric, y, p, ctx, score: float, part: str, take, sample_weights=None) -> np.ndarray:
+    """RESAMPLES bootstrap values of the metric for one part, on the full-data scale.
+
+    ``sample_weights`` (n,) multiply each resample's row counts (None: unit weights).
+    """
     n = len(y)
     rng = np.random.default_rng([SEED, _PART_KEYS[part], n])
     if n > MAX_ROWS:
         rows = np.sort(rng.choice(n, size=MAX_ROWS, replace=False))
         y, p = take(y, rows), take(p, rows)
-        base = metric.score(y, p, ctx)
+        if sample_weights is None:
+            base = metric.score(y, p, ctx)
+        else:
+            sample_weights = sample_weights[rows]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                base = float(metric.compute(y, p, sample_weights[None, :], ctx)[0])
         scale = np.sqrt(MAX_ROWS / n)
     else:
         base, scale = score, 1.0
@@ -51,6 +62,8 @@ def replicates(metric, y, p, ctx, score: float, part: str, take) -> np.ndarray:
             count = min(_BLOCK, RESAMPLES - start)
             draws = rng.integers(0, m, size=(count, m)) + (np.arange(count) * m)[:, None]
             weights = np.bincount(draws.ravel(), minlength=count * m).reshape(count, m).astype(np.float64)
+            if sample_weights is not None:
+                weights *= sample_weights
             out[start:start + count] = metric.compute(y, p, weights, ctx)
     return score + (out - base) * scale
 

@@ -16,7 +16,7 @@ from .io import ReadFailure, Table
 from .problems import Problem, ProblemLog, quote
 from .solution import Solution
 
-_TEXT_PREDICTIONS = ("label", "label_list")
+_TEXT_PREDICTIONS = ("label", "label_list", "ranked_labels")
 
 
 def check(solution: Solution, source) -> tuple[list[Problem], object]:
@@ -97,6 +97,8 @@ def _empty_predictions(solution: Solution):
         return np.full((n, len(solution.prediction_columns)), np.nan)
     if kind in ("label", "rating"):
         return np.zeros(n, dtype=np.int64)
+    if kind == "ranked_labels":
+        return np.full((n, solution.params["k"]), -1, dtype=np.int64)
     if kind == "label_list":
         return [None] * n
     return np.full(n, np.nan)
@@ -113,6 +115,10 @@ def _convert(solution: Solution, series: pd.Series, column: str, row0: int, log:
         return values.to_labels(series, column, row0, log, pd.Index(solution.labels, dtype=object), listed=declared)
     if kind == "label_list":
         return values.to_label_lists(series)
+    if kind == "ranked_labels":
+        declared = "labels" in solution.params
+        return values.to_ranked_labels(series, column, row0, log, pd.Index(solution.labels, dtype=object),
+                                       listed=declared, k=solution.params["k"])
     if kind == "rating":
         return values.to_integers(series, column, row0, log)[0]
     numbers = values.to_numbers(series, column, row0, log)

@@ -14,7 +14,8 @@ from .problems import ProblemLog, quote
 
 
 def _examples(series: pd.Series, mask: np.ndarray) -> list[str]:
-    return [quote(v) for v in series.to_numpy()[mask][:5]]
+    """Up to five different bad values (a repeated one teaches nothing more); a bounded look."""
+    return list(dict.fromkeys(quote(v) for v in series.to_numpy()[mask][:200]))[:5]
 
 
 def _report(log, code, column, mask, row0, series, describe):
@@ -139,10 +140,7 @@ def to_labels(series, column, row0, log, labels: pd.Index, listed: bool) -> np.n
     codes = labels.get_indexer(stripped)[codes]
     unknown = (codes < 0) & ~blank
     _report(log, "empty_value", column, blank, row0, series, _empty_text(column))
-    if listed:
-        allowed = "one of " + ", ".join(repr(x) for x in labels[:20]) + (" …" if len(labels) > 20 else "")
-    else:
-        allowed = f"one of the {len(labels)} labels used in this competition"
+    allowed = _allowed_labels(labels, listed)
     _report(
         log, "unknown_label", column, unknown, row0, series,
         lambda total, rows, ex: (
@@ -151,6 +149,41 @@ def to_labels(series, column, row0, log, labels: pd.Index, listed: bool) -> np.n
         ),
     )
     return codes
+
+
+def _allowed_labels(labels: pd.Index, listed: bool) -> str:
+    if listed:
+        return "one of " + ", ".join(repr(x) for x in labels[:20]) + (" …" if len(labels) > 20 else "")
+    return f"one of the {len(labels)} labels used in this competition"
+
+
+def to_ranked_labels(series, column, row0, log, labels: pd.Index, listed: bool, k: int) -> np.ndarray:
+    """Space-separated labels, best first, as an (n, k) array of codes into ``labels``.
+
+    Only the first ``k`` labels of a cell are read (as map_at_k does), and a row with
+    fewer is padded with -1, which matches no label: a blank cell predicts nothing and
+    counts as a miss, not a problem.  A label outside ``labels`` among the first ``k``
+    is an ``unknown_label`` problem.  Each distinct cell is split once.
+    """
+    codes, stripped = factorized_text(series)
+    tokens = [cell.split()[:k] for cell in stripped]
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    flat = [label for row in tokens for label in row]
+    found = labels.get_indexer(flat) if flat else np.empty(0, dtype=np.int64)
+    owner = np.repeat(np.arange(len(tokens)), lengths)
+    position = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    distinct = np.full((len(tokens), k), -1, dtype=np.int64)
+    distinct[owner, position] = found
+    unknown = np.bincount(owner[found < 0], minlength=len(tokens)) > 0
+    _report(
+        log, "unknown_label", column, unknown[codes], row0, series,
+        lambda total, rows, ex: (
+            f"Column '{column}' has {total} value{'s' * (total > 1)} with a label that is not "
+            f"{_allowed_labels(labels, listed)}, e.g. {', '.join(ex[:3])} ({rows}). Labels are separated by "
+            "spaces and compared as exact text."
+        ),
+    )
+    return distinct[codes]
 
 
 def to_label_lists(series) -> list[list[str]]:

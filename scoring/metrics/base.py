@@ -10,6 +10,11 @@ therefore gives both the score and its interval, and they can never disagree.
 Decomposable metrics (a mean of per-row losses, possibly transformed, such as
 rmse) give ``row_values`` and ``finish`` instead; their ``compute`` is derived,
 and scoring computes the per-row losses once and resamples only those.
+
+Sample weights (a solution's ``Weight`` column, for metrics with ``weighted``)
+need nothing from a metric: scoring multiplies them into ``w``, so the score is
+``compute`` with the sample weights as its one row of weights, and a bootstrap
+resample weighs a row drawn c times by c times its sample weight.
 """
 from __future__ import annotations
 
@@ -22,13 +27,16 @@ import numpy as np
 
 LABEL_PARAMS = {"positive_label"}  # compared with label text, whatever type the default has
 # Metrics whose truth is a label or a class take ``labels``: the competition's declared label set.
-LABELLED_TRUTHS = ("label", "class")
-KINDS = ("regression", "binary", "multiclass", "multilabel-ranking")
+LABELLED_TRUTHS = ("label", "class", "binary_columns")
+KINDS = ("regression", "binary", "multiclass", "multilabel", "multilabel-ranking")
 
 # How a solution's target cells are read (``truth``) and how a submission's
-# prediction cells are read and checked (``prediction``).
-TRUTHS = ("number", "binary", "label", "rating", "class", "label_list")
-PREDICTIONS = ("number", "probability", "score", "label", "rating", "probabilities", "label_list")
+# prediction cells are read and checked (``prediction``):
+# - truth "binary_columns": one 0/1 column per label (multi-label), an (n, L) int8 array;
+# - prediction "ranked_labels": space-separated labels from the label set, of which the
+#   first ``k`` are kept, as an (n, k) array of label codes padded with -1.
+TRUTHS = ("number", "binary", "label", "rating", "class", "label_list", "binary_columns")
+PREDICTIONS = ("number", "probability", "score", "label", "rating", "probabilities", "label_list", "ranked_labels")
 
 
 @dataclass(frozen=True)
@@ -36,10 +44,13 @@ class Metric:
     """A registered metric.
 
     ``params`` maps each parameter name to its default (metrics with labels all
-    take ``labels``, default None: see :attr:`has_labels`).  ``columns`` says in
-    words which submission columns the metric expects; the exact names come from
-    the solution (see ``Solution.prediction_columns``).  ``best`` is the score of
-    perfect predictions.
+    take ``labels``, default None: see :attr:`has_labels`); a default's type is
+    the parameter's type (int: a positive integer, float: a finite number).
+    ``columns`` says in words which submission columns the metric expects; the
+    exact names come from the solution (see ``Solution.prediction_columns``).
+    ``best`` is the score of perfect predictions.  ``weighted`` says whether a
+    solution may carry a ``Weight`` column of sample weights.  ``plugin`` names
+    the installed distribution a plugin metric comes from (None: built in).
     """
 
     name: str
@@ -60,6 +71,15 @@ class Metric:
     # Decomposable metrics: per-row losses (y, p, ctx) -> (n,), and the map from their mean to the score.
     row_values: Callable[..., np.ndarray] | None = field(default=None, repr=False, compare=False)
     finish: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False, compare=False)
+    # Sample weights: True if a solution's Weight column weighs its rows (see the module docstring).
+    weighted: bool = False
+    # Optional: message explaining why resolved parameters cannot be used (ranges and the like).
+    check_params: Callable[[dict], str | None] | None = field(default=None, repr=False, compare=False)
+    # Optional: remarks on one part's scoring (y, sample weights or None, ctx) -> list of messages,
+    # such as a label column left out of a mean; they go into ScoreResult.notes, not errors.
+    notes: Callable[..., list] | None = field(default=None, repr=False, compare=False)
+    # The distribution ("name version") a plugin metric was installed from; None for built-ins.
+    plugin: str | None = None
 
     def __post_init__(self):
         if self.truth in LABELLED_TRUTHS:
@@ -96,6 +116,10 @@ class Metric:
         resolved = {name: _coerce(self.name, name, self.params[name], value) for name, value in merged.items()}
         if "labels" in resolved and "positive_label" in resolved:
             _check_positive_label(self.name, resolved["positive_label"], resolved["labels"])
+        if self.check_params is not None:
+            message = self.check_params(resolved)
+            if message:
+                raise ValueError(f"metric {self.name!r}: {message}")
         return resolved
 
     def score(self, y, p, ctx=None) -> float:
@@ -111,7 +135,9 @@ class Metric:
             "greater_is_better": self.greater_is_better,
             "params": dict(self.params),
             "has_labels": self.has_labels,
+            "weighted": self.weighted,
             "columns": self.columns,
+            "plugin": self.plugin,
         }
 
 
@@ -148,6 +174,14 @@ def _coerce(metric: str, name: str, default, value):
         return label_text(value)
     if isinstance(default, bool):
         raise TypeError(f"unsupported parameter type for {name}")
+    if isinstance(default, float):
+        try:
+            number = None if isinstance(value, (bool, np.bool_)) else float(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or not np.isfinite(number):
+            raise ValueError(f"parameter {name!r} of metric {metric!r} must be a finite number, got {value!r}")
+        return number
     if isinstance(default, int):
         try:
             number = int(value) if not isinstance(value, float) or value.is_integer() else None

@@ -110,6 +110,18 @@ def _f1(y, p, w, ctx):
     return safe_divide(2 * tp, 2 * tp + fp + fn)
 
 
+def _fbeta(y, p, w, ctx):
+    tp, fp, fn, _ = _counts(y, p, w, ctx)
+    b2 = ctx["beta"] ** 2
+    # (1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp); 0 when nothing is positive on either side, as scikit-learn.
+    return safe_divide((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp)
+
+
+def _check_beta(params):
+    beta = params["beta"]
+    return None if beta >= 0 else f"beta must be 0 or more, got {beta:g}"
+
+
 def _mcc(y, p, w, ctx):
     tp, fp, fn, tn = _counts(y, p, w, ctx)
     den = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
@@ -132,10 +144,11 @@ _PROB_COLUMNS = "the id column and one probability column (for the positive clas
 _LABEL_COLUMNS = "the id column and one label column named like the solution's target column"
 
 
-def _label_metric(name, description, compute):
+def _label_metric(name, description, compute, params=None, **extra):
     return Metric(
         name=name, description=description, kind="binary", greater_is_better=True, truth="label",
-        prediction="label", compute=compute, best=1.0, params={"positive_label": 1}, columns=_LABEL_COLUMNS,
+        prediction="label", compute=compute, best=1.0, params={**(params or {}), "positive_label": 1},
+        columns=_LABEL_COLUMNS, **extra,
     )
 
 
@@ -143,7 +156,7 @@ METRICS = [
     Metric(
         name="log_loss", description="Binary cross-entropy, natural log, probabilities clipped to [1e-15, 1-1e-15].",
         kind="binary", greater_is_better=False, truth="binary", prediction="probability",
-        row_values=_log_loss, best=0.0, columns=_PROB_COLUMNS,
+        row_values=_log_loss, best=0.0, columns=_PROB_COLUMNS, weighted=True,
     ),
     Metric(
         name="auc", description="Area under the ROC curve; tied scores count half.",
@@ -161,4 +174,8 @@ METRICS = [
     _label_metric("recall", "Recall of the positive label.", _recall),
     _label_metric("f1", "F1 score of the positive label.", _f1),
     _label_metric("mcc", "Matthews correlation coefficient on binary labels.", _mcc),
+    _label_metric(
+        "fbeta", "F-beta score of the positive label (recall weighs beta times as much as precision), "
+        "as scikit-learn's fbeta_score.", _fbeta, params={"beta": 1.0}, check_params=_check_beta, weighted=True,
+    ),
 ]

@@ -13,6 +13,18 @@ def _correct(y, p, ctx):
     return (y == p).astype(np.float64)
 
 
+def _in_top_k(y, p, ctx):
+    # p holds the first k predicted label codes of each row, padded with -1 (never a label code).
+    return (p == y[:, None]).any(axis=1).astype(np.float64)
+
+
+def _check_top_k_labels(params):
+    spaced = [label for label in params.get("labels") or () if len(label.split()) != 1]
+    if spaced:
+        return (f"predictions are space-separated labels, so no label may contain a space: {spaced[0]!r}")
+    return None
+
+
 def _per_class(y, p, w, ctx):
     m = confusion(y, p, ctx["n_labels"], w)
     tp = np.diagonal(m, axis1=1, axis2=2)
@@ -81,7 +93,8 @@ def _label(name, description, compute=None, kind="multiclass", **extra):
 
 
 METRICS = [
-    _label("accuracy", "Fraction of rows whose label is exactly right (binary or multiclass).", row_values=_correct),
+    _label("accuracy", "Fraction of rows whose label is exactly right (binary or multiclass).", row_values=_correct,
+           weighted=True),
     _label("macro_f1", "F1 averaged over labels, each label weighted equally.", _macro_f1),
     _label("macro_precision", "Precision averaged over labels, each label weighted equally.", _macro_precision),
     _label("macro_recall", "Recall averaged over labels, each label weighted equally.", _macro_recall),
@@ -95,7 +108,15 @@ METRICS = [
         name="multiclass_log_loss",
         description="Cross-entropy over classes: clip to [1e-15, 1-1e-15], then renormalize each row, natural log.",
         kind="multiclass", greater_is_better=False, truth="class", prediction="probabilities",
-        row_values=_multiclass_log_loss, best=0.0,
+        row_values=_multiclass_log_loss, best=0.0, weighted=True,
         columns="the id column and one probability column per class, named by the class labels",
+    ),
+    Metric(
+        name="top_k_accuracy",
+        description="Fraction of rows whose true label is among the first k space-separated predicted labels.",
+        kind="multiclass", greater_is_better=True, truth="label", prediction="ranked_labels",
+        row_values=_in_top_k, best=1.0, params={"k": 3}, check_params=_check_top_k_labels,
+        columns="the id column and one column of up to k space-separated labels, best first, "
+        "named like the solution's target column",
     ),
 ]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Metric, unit
+from .base import Metric, safe_divide, unit
 
 
 def _squared_error(y, p, ctx):
@@ -21,6 +21,23 @@ def _squared_log_error(y, p, ctx):
 def _absolute_percentage_error(y, p, ctx):
     # A fraction, not a percentage, as in scikit-learn.
     return np.abs(y - p) / np.abs(y)
+
+
+def _symmetric_percentage_error(y, p, ctx):
+    # Kaggle's SMAPE, in percent: 2|F - A| / (|A| + |F|) per row, 0 when both are 0.
+    return safe_divide(200.0 * np.abs(p - y), np.abs(y) + np.abs(p))
+
+
+def _pinball(y, p, ctx):
+    # As scikit-learn's mean_pinball_loss: alpha * under-prediction + (1 - alpha) * over-prediction.
+    alpha = ctx["alpha"]
+    diff = y - p
+    return np.where(diff >= 0, alpha * diff, (alpha - 1.0) * diff)
+
+
+def _check_alpha(params):
+    alpha = params["alpha"]
+    return None if 0.0 <= alpha <= 1.0 else f"the quantile alpha must be between 0 and 1, got {alpha:g}"
 
 
 def _r2(y, p, w, ctx):
@@ -53,9 +70,9 @@ def _regression(name, description, greater=False, best=0.0, check=None, **extra)
 
 
 METRICS = [
-    _regression("rmse", "Root mean squared error.", row_values=_squared_error, finish=np.sqrt),
-    _regression("mse", "Mean squared error.", row_values=_squared_error),
-    _regression("mae", "Mean absolute error.", row_values=_absolute_error),
+    _regression("rmse", "Root mean squared error.", row_values=_squared_error, finish=np.sqrt, weighted=True),
+    _regression("mse", "Mean squared error.", row_values=_squared_error, weighted=True),
+    _regression("mae", "Mean absolute error.", row_values=_absolute_error, weighted=True),
     _regression(
         "rmsle", "Root mean squared logarithmic error, using log1p; predictions must be > -1.",
         row_values=_squared_log_error, finish=np.sqrt, check=_check_rmsle,
@@ -65,5 +82,14 @@ METRICS = [
     _regression(
         "mape", "Mean absolute percentage error, as a fraction; targets must be non-zero.",
         row_values=_absolute_percentage_error, check=_check_mape,
+    ),
+    _regression(
+        "smape", "Symmetric mean absolute percentage error in percent (Kaggle): 100/n * sum 2|F-A|/(|A|+|F|), "
+        "a row with A = F = 0 counting 0.",
+        row_values=_symmetric_percentage_error, weighted=True,
+    ),
+    _regression(
+        "pinball", "Mean pinball (quantile) loss for the quantile alpha, as scikit-learn's mean_pinball_loss.",
+        row_values=_pinball, params={"alpha": 0.5}, check_params=_check_alpha, weighted=True,
     ),
 ]

@@ -32,6 +32,7 @@ def make_case():
 
 CLASSES = ["cat", "dog", "fish"]
 RANK_LABELS = list("abcdefgh")
+TAGS = ["toxic", "spam", "funny", "sad"]
 
 
 def build_case(name: str, n: int = 60, seed: int = 0):
@@ -52,6 +53,12 @@ def build_case(name: str, n: int = 60, seed: int = 0):
         rng.shuffle(y)
         noisy = np.clip(0.3 * y + rng.uniform(0.01, 0.69, n), 0.01, 0.99)
         return _frames(ids, y.astype(int), noisy, y)
+    if truth == "label" and pred == "ranked_labels":
+        y = np.array([RANK_LABELS[i % len(RANK_LABELS)] for i in range(n)], dtype=object)
+        rng.shuffle(y)
+        k = metric.params["k"]
+        noisy = [" ".join(rng.choice(RANK_LABELS, k, replace=False)) for _ in range(n)]
+        return _frames(ids, y, noisy, y)
     if truth == "label":
         labels = ["0", "1"] if "positive_label" in metric.params else CLASSES
         y = np.array([labels[i % len(labels)] for i in range(n)], dtype=object)
@@ -71,6 +78,12 @@ def build_case(name: str, n: int = 60, seed: int = 0):
         perfect = (y[:, None] == np.array(CLASSES)).astype(float)
         sol = pd.DataFrame({"id": ids, "label": y})
         return (sol, _multi(ids, probs), _multi(ids, perfect))
+    if truth == "binary_columns":
+        y = (rng.random((n, len(TAGS))) < 0.4).astype(int)
+        y[:2] = [[0] * len(TAGS), [1] * len(TAGS)]  # both classes in every column
+        rng.shuffle(y)
+        probs = np.clip(0.3 * y + rng.uniform(0.01, 0.69, y.shape), 0.01, 0.99)
+        return _tags(ids, y), _tags(ids, probs), _tags(ids, y.astype(float))
     if truth == "label_list":
         y = [" ".join(rng.choice(RANK_LABELS, rng.integers(1, 4), replace=False)) for _ in range(n)]
         noisy = [" ".join(rng.choice(RANK_LABELS, 5, replace=False)) for _ in range(n)]
@@ -81,6 +94,12 @@ def build_case(name: str, n: int = 60, seed: int = 0):
 def _frames(ids, y, noisy, perfect):
     sol = pd.DataFrame({"id": ids, "target": y})
     return sol, pd.DataFrame({"id": ids, "target": noisy}), pd.DataFrame({"id": ids, "target": perfect})
+
+
+def _tags(ids, matrix):
+    frame = pd.DataFrame(matrix, columns=TAGS)
+    frame.insert(0, "id", ids)
+    return frame
 
 
 def _multi(ids, probs):

@@ -164,7 +164,8 @@ def test_score_result_to_dict_is_json_safe(binary_case):
     data = scoring.score_submission(sol, sub, "log_loss").to_dict()
     assert json.loads(json.dumps(data, allow_nan=False)) == data
     assert set(data) == {"metric", "greater_is_better", "public", "private", "overall", "public_ci",
-                         "private_ci", "n_public", "n_private", "n_overall", "scorer_version"}
+                         "private_ci", "n_public", "n_private", "n_overall", "scorer_version", "notes"}
+    assert data["notes"] == []
     assert data["metric"] == "log_loss" and data["greater_is_better"] is False
     assert data["public_ci"][0] <= data["public"] <= data["public_ci"][1]
 

@@ -101,6 +101,45 @@ def test_metrics_table_and_json():
     assert all({"name", "description", "kind", "greater_is_better", "params", "columns"} <= set(m) for m in listed)
 
 
+NEW_METRIC_PARAMS = {
+    "fbeta": {"beta": "2", "positive_label": "1"},
+    "top_k_accuracy": {"k": "2", "labels": "a,b,c,d,e,f,g,h"},
+    "smape": {},
+    "pinball": {"alpha": "0.8"},
+    "mean_columnwise_auc": {"labels": "sad,funny,spam,toxic"},
+    "mean_columnwise_log_loss": {},
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEW_METRIC_PARAMS))
+def test_new_metrics_score_with_params_on_the_command_line(files, make_case, name):
+    sol, sub, _ = make_case(name, n=40, seed=3)
+    sol = scoring.assign_usage(sol, 0.5, seed=2)
+    if scoring.get_metric(name).weighted:
+        sol["Weight"] = [1.0, 2.0, 0.5, 3.0] * 10
+    sol.to_csv(files / "new_sol.csv", index=False)
+    sub.iloc[::-1].to_csv(files / "new_sub.csv", index=False)
+    params = NEW_METRIC_PARAMS[name]
+    out = run("score", "--solution", str(files / "new_sol.csv"), "--submission", str(files / "new_sub.csv"),
+              "--metric", name, *[arg for k, v in params.items() for arg in ("--param", f"{k}={v}")])
+    assert out.returncode == 0, out.stderr
+    expected = scoring.score_submission(files / "new_sol.csv", files / "new_sub.csv", name, **params)
+    assert json.loads(out.stdout) == expected.to_dict()
+    default = scoring.score_submission(files / "new_sol.csv", files / "new_sub.csv", name)
+    changed = abs(expected.overall - default.overall) > 1e-9  # labels in another order change nothing
+    assert changed == (name in ("fbeta", "top_k_accuracy", "pinball"))
+
+
+def test_metrics_listing_shows_weights_and_sources():
+    table = run("metrics").stdout.splitlines()
+    assert table[0].split()[:5] == ["name", "kind", "better", "weights", "source"]
+    pinball = next(line for line in table if line.startswith("pinball "))
+    assert pinball.split()[1:5] == ["regression", "lower", "yes", "built-in"] and "alpha=0.5" in pinball
+    listed = {m["name"]: m for m in json.loads(run("metrics", "--json").stdout)}
+    assert listed["smape"]["weighted"] is True and listed["auc"]["weighted"] is False
+    assert all(m["plugin"] is None for m in listed.values())
+
+
 def test_labels_param_declares_the_labels(files):
     (files / "classes.csv").write_text("id,label\na,cat\nb,dog\nc,cat\n")
     (files / "probs.csv").write_text("id,bird,dog,cat\na,0.1,0.2,0.7\nb,0.2,0.5,0.3\nc,0.3,0.3,0.4\n")

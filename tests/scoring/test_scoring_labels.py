@@ -23,9 +23,10 @@ def problems(submission, metric="accuracy", solution=SOLUTION, **params):
 def test_has_labels_covers_exactly_the_metrics_with_labels_or_classes():
     with_labels = {name for name, m in scoring.METRICS.items() if m.has_labels}
     assert with_labels == {"accuracy", "macro_f1", "macro_precision", "macro_recall", "precision", "recall",
-                           "f1", "mcc", "multiclass_log_loss"}
+                           "f1", "mcc", "multiclass_log_loss", "fbeta", "top_k_accuracy", "mean_columnwise_auc",
+                           "mean_columnwise_log_loss"}
     for name, m in scoring.METRICS.items():
-        assert m.has_labels == (m.truth in ("label", "class")), name
+        assert m.has_labels == (m.truth in ("label", "class", "binary_columns")), name
         assert ("labels" in m.params) == m.has_labels, name
         assert m.to_dict()["has_labels"] == m.has_labels
 

@@ -22,7 +22,8 @@ def overall(sol, sub, name, **params):
 def test_registry_entry_is_complete(name):
     m = scoring.get_metric(name)
     assert m.name == name and m.description and m.columns
-    assert m.kind in ("regression", "binary", "multiclass", "multilabel-ranking")
+    assert m.kind in ("regression", "binary", "multiclass", "multilabel", "multilabel-ranking")
+    assert isinstance(m.weighted, bool) and m.plugin is None
     assert isinstance(m.greater_is_better, bool)
     assert m.to_dict()["params"] == dict(m.params)
 
@@ -192,6 +193,18 @@ HAND = [
     ("map_at_k", ["a b c"], ["a"], {"k": 1}, 1.0),  # divided by min(|truth|, k)
     ("map_at_k", ["a", ""], ["a", "a"], {}, 0.5),  # a row with no true labels scores 0
     ("map_at_k", ["a b", "c"], ["", "c"], {}, 0.5),  # a row with no predictions scores 0
+    # tp=1, fn=2, fp=1: (1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp)
+    ("fbeta", [1, 1, 1, 0, 0], [1, 0, 0, 1, 0], {"beta": 2}, 5 / 14),
+    ("fbeta", [1, 1, 1, 0, 0], [1, 0, 0, 1, 0], {"beta": 0.5}, 1.25 / 2.75),
+    ("fbeta", [1, 1, 1, 0, 0], [1, 0, 0, 1, 0], {}, 0.4),  # beta 1 is f1
+    ("fbeta", ["n", "n"], ["n", "n"], {"positive_label": "y", "labels": ["y", "n"]}, 0.0),  # nothing positive
+    ("top_k_accuracy", ["a", "b", "c"], ["b a", "a c b", ""], {"k": 2}, 1 / 3),  # only the first k count
+    ("top_k_accuracy", ["a", "b", "c"], ["b a", "a c b", "c"], {}, 1.0),
+    ("top_k_accuracy", ["a", "b"], ["b b b a", "a"], {}, 0.0),  # a repeat still takes a place
+    ("smape", [1, 0, 2], [3, 0, 2], {}, 100 / 3),  # A = F = 0 counts 0
+    ("smape", [0, -1], [5, 1], {}, 200.0),
+    ("pinball", [1, 3, 3], [2, 2, 2], {"alpha": 0.9}, 1.9 / 3),
+    ("pinball", [1, 3, 3], [2, 2, 2], {}, 0.5),
 ]
 
 
@@ -202,7 +215,7 @@ def test_hand_computed(name, y, p, params, expected):
 
 @pytest.mark.parametrize("name", ALL)
 def test_every_metric_has_a_hand_computed_vector(name):
-    assert name in {h[0] for h in HAND} | {"multiclass_log_loss"}
+    assert name in {h[0] for h in HAND} | {"multiclass_log_loss", "mean_columnwise_auc", "mean_columnwise_log_loss"}
 
 
 def _mlogloss(y, rows):

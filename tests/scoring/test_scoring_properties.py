@@ -16,6 +16,11 @@ SOLUTIONS = {
     "map_at_k": b"id,target\na,x y\nb,y\nc,\nd,z\n",
     "quadratic_weighted_kappa": b"id,target\na,1\nb,2\nc,3\nd,1\n",
     "rmse": b"id,target\na,1.5\nb,2\nc,3\nd,-1\n",
+    "smape": b"id,target,Weight\na,1.5,1\nb,0,2\nc,3,0\nd,-1,1\n",
+    "pinball": b"id,target,Usage\na,1.5,Public\nb,2,Private\nc,3,Public\nd,-1,Private\n",
+    "fbeta": b"id,target\na,1\nb,0\nc,1\nd,0\n",
+    "top_k_accuracy": b"id,target\na,x\nb,y\nc,y\nd,z\n",
+    "mean_columnwise_auc": b"id,x,y,Usage\na,0,1,Public\nb,1,0,Private\nc,1,1,Public\nd,0,0,Private\n",
 }
 ALLOWED = (scoring.SubmissionError, scoring.SolutionError, ValueError)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,6 +6,7 @@ from functools import wraps
 
 from flask import Blueprint, g, jsonify, request, send_file, url_for
 
+import scoring
 from competitions import (
     access,
     audit,
@@ -22,7 +23,7 @@ from competitions import (
     tokens,
 )
 from competitions.errors import DomainError, JoinRequired
-from competitions.scorer import ScoringFailed
+from competitions.scorer import MetricFailed, ScoringFailed
 from competitions.spec import parse_spec
 
 from .. import clock
@@ -45,6 +46,9 @@ def _join_required(exc: JoinRequired):
 
 @bp.errorhandler(ScoringFailed)
 def _scoring_failed(exc: ScoringFailed):
+    if isinstance(exc, MetricFailed):
+        # The competition's metric plugin failed: recorded as 'error' for the organizers, not a server error.
+        return error_response(409, "metric_error", exc.problem["message"])
     return error_response(500, "scorer_error", "The scorer failed on this file. It has been logged and "
                           "did not use a submission.")
 
@@ -93,6 +97,12 @@ def _with_competition(view):
         return view(_visible(slug), *args, **kwargs)
 
     return wrapped
+
+
+@bp.get("/metrics")
+def list_metrics():
+    """The metric menu: built-in metrics and installed plugins (``plugin`` names the package)."""
+    return jsonify([m.to_dict() for m in scoring.METRICS.values()])
 
 
 @bp.get("/competitions")

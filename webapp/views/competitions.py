@@ -17,7 +17,7 @@ from competitions import (
     teams,
 )
 from competitions.errors import NotFound, QuotaExceeded
-from competitions.scorer import ScoringFailed
+from competitions.scorer import MetricFailed, ScoringFailed
 
 from .. import clock
 from ..db import get_session
@@ -148,6 +148,9 @@ def submit(slug):
         except QuotaExceeded as exc:
             flash(exc.message, "error")
             status = 429
+        except MetricFailed as exc:  # the competition's metric plugin failed: recorded for the organizers
+            flash(exc.problem["message"], "error")
+            status = 409
         except ScoringFailed:
             flash("The scorer failed on this file. It has been logged and did not use a submission.", "error")
             status = 500

@@ -44,7 +44,9 @@ bp = Blueprint("organizer", __name__, url_prefix="/organize")
 
 
 def _metric_choices() -> list[SelectChoice]:
-    return [SelectChoice(name, f"{name} — {m.description}") for name, m in sorted(scoring.METRICS.items())]
+    # Metrics installed as plugins are marked, with the package they come from.
+    return [SelectChoice(name, f"{name}{f' [plugin: {m.plugin}]' if m.plugin else ''} — {m.description}")
+            for name, m in sorted(scoring.METRICS.items())]
 
 
 SPEC_FIELDS = ("title", "slug", "subtitle", "description_md", "rules_md", "metric", "id_column", "start_at",
