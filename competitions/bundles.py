@@ -4,7 +4,10 @@ The format is documented in docs/bundle.md.
 """
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import stat
 import tempfile
 import tomllib
 import zipfile
@@ -29,6 +32,7 @@ def import_bundle(session: Session, storage: Storage, owner: User, path: str | P
                   now: datetime) -> hosting.Created:
     """Create a competition from a bundle; the caller commits."""
     with _opened(Path(path)) as root:
+        _refuse_symlinks(root)
         manifest = _read_manifest(root)
         settings = dict(manifest.get("competition", {}))
         layout = {**DEFAULT_FILES, **manifest.get("files", {})}
@@ -39,6 +43,7 @@ def import_bundle(session: Session, storage: Storage, owner: User, path: str | P
         if not solution_path.is_file():
             raise DomainError(f"The bundle has no solution file at {layout['solution']!r}.", field="solution")
         data = [_inside(root, p) for p in _data_paths(root, layout["data"])]
+        _refuse_solution_as_data(solution_path, data)
         with solution_path.open("rb") as solution:
             handles = [(p.name, p.open("rb")) for p in data]
             try:
@@ -46,6 +51,39 @@ def import_bundle(session: Session, storage: Storage, owner: User, path: str | P
             finally:
                 for _, handle in handles:
                     handle.close()
+
+
+def _refuse_symlinks(root: Path) -> None:
+    """A bundle is plain files and folders: a symlink could point anywhere (another competition's
+    answer key, /etc/passwd), so any symlink at all refuses the bundle, whatever it points at."""
+    if Path(root).is_symlink():
+        raise DomainError(f"{root} is a symbolic link; give the bundle folder itself.")
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        for name in dirs + files:
+            if (Path(folder) / name).is_symlink():
+                relative = (Path(folder) / name).relative_to(root).as_posix()
+                raise DomainError(f"{relative!r} is a symbolic link; a bundle may hold only plain files and folders.")
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _refuse_solution_as_data(solution: Path, data: list[Path]) -> None:
+    """A data file with the solution's bytes would publish the answer key to every participant."""
+    size = solution.stat().st_size
+    same_size = [p for p in data if p.stat().st_size == size]
+    if not same_size:
+        return
+    key = _digest(solution)
+    for path in same_size:
+        if _digest(path) == key:
+            raise DomainError(f"The data file {path.name!r} is the solution file itself; publishing it would give "
+                              "away the answer key. Remove it from the bundle's data.", field="data")
 
 
 def export_bundle(session: Session, storage: Storage, competition: Competition, path: str | Path) -> Path:
@@ -103,8 +141,11 @@ def _opened(path: Path):
     if not zipfile.is_zipfile(path):
         raise DomainError(f"{path} is neither a folder nor a .zip file.")
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as archive:
-        for member in archive.namelist():
-            _inside(Path(tmp), member)  # refuse "../" paths before extracting anything
+        for info in archive.infolist():
+            _inside(Path(tmp), info.filename)  # refuse "../" paths before extracting anything
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise DomainError(f"{info.filename!r} in {path.name} is a symbolic link; a bundle may hold only "
+                                  "plain files and folders.")
         archive.extractall(tmp)
         yield _bundle_root(Path(tmp))
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from . import access
 from .errors import JoinRequired, NotFound
-from .models import Competition, CompetitionFile, Solution, Team, TeamMember, User
+from .models import Competition, CompetitionFile, GroupMember, Solution, Team, TeamMember, User, Visibility
 from .participation import team_of
 
 
@@ -50,11 +50,20 @@ def downloadable_file(session: Session, competition: Competition, viewer: User |
 
 
 def listed_competitions(session: Session, viewer: User | None, now: datetime) -> list[Competition]:
-    """Public competitions, plus the viewer's own drafts and unlisted ones they manage or joined."""
+    """Public competitions, plus the viewer's own drafts, unlisted ones they manage or joined,
+    and the competitions of their groups."""
     rows = session.scalars(select(Competition).order_by(Competition.deadline_at.desc())).all()
     joined = _joined_ids(session, viewer)
+    groups = _group_ids(session, viewer)
     return [c for c in rows
-            if access.is_listed(c, now) or access.is_manager(c, viewer) or c.id in joined]
+            if access.is_listed(c, now) or access.is_manager(c, viewer) or c.id in joined
+            or (c.visibility == Visibility.GROUP.value and c.group_id in groups and access.can_view(c, viewer, now))]
+
+
+def _group_ids(session: Session, viewer: User | None) -> set[int]:
+    if viewer is None or not getattr(viewer, "is_authenticated", False):
+        return set()
+    return set(session.scalars(select(GroupMember.group_id).where(GroupMember.user_id == viewer.id)))
 
 
 def team_counts(session: Session, competitions: list[Competition]) -> dict[int, int]:

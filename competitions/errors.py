@@ -59,3 +59,9 @@ class QuotaExceeded(DomainError):
 
     def details(self) -> dict:
         return {"retry_after": self.retry_after}
+
+
+class RateLimited(QuotaExceeded):
+    """Too many actions in a short time (posting): 429 with the seconds to wait."""
+
+    code = "rate_limited"

@@ -11,7 +11,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import answer_key, catalog, lifecycle, solutions
+from . import answer_key, catalog, groups, lifecycle, solutions
 from .access import require_manager, require_organizer
 from .errors import Conflict, DomainError
 from .models import Competition, CompetitionFile, Submission, User
@@ -21,6 +21,8 @@ from .storage import Storage
 FILE_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$")
 # Settings that only shape how a solution is split; not columns of Competition.
 SPLIT_ONLY = {"public_fraction", "seed"}
+# Named by slug in a spec, stored as competitions.group_id.
+NOT_COLUMNS = SPLIT_ONLY | {"group"}
 # What scores and ranks depend on: fixed once a competition is finalized.
 RESULT_SETTINGS = ("metric", "metric_params", "id_column", "start_at", "deadline_at", "daily_limit",
                    "total_limit", "final_selections", "sample_submission", "test_file")
@@ -41,12 +43,15 @@ def create_competition(session: Session, storage: Storage, owner: User, spec: Co
     The named sample submission and test file are checked against the solution;
     on any problem a DomainError is raised and the caller rolls back.
     """
-    require_organizer(owner)
+    # A group's owners and organizers host for it without being site-wide organizers.
+    group = groups.resolve_for_hosting(session, spec.group, owner, spec.visibility)
+    if group is None:
+        require_organizer(owner)
     if session.scalar(select(Competition.id).where(Competition.slug == spec.slug)) is not None:
         raise Conflict(f"The slug {spec.slug!r} is taken; choose another.", field="slug")
-    values = {k: v for k, v in asdict(spec).items() if k not in SPLIT_ONLY}
+    values = {k: v for k, v in asdict(spec).items() if k not in NOT_COLUMNS}
     competition = Competition(owner_id=owner.id, invite_token=secrets.token_urlsafe(16), created_at=now,
-                              updated_at=now, **values)
+                              updated_at=now, group_id=group.id if group else None, **values)
     session.add(competition)
     session.flush()
     sample_raw = None
@@ -72,8 +77,19 @@ def update_competition(session: Session, storage: Storage, competition: Competit
     require_manager(competition, user)
     if spec.slug != competition.slug:
         raise DomainError("The slug cannot change: links and bundles use it.", field="slug")
-    wanted = {k: v for k, v in asdict(spec).items() if k not in SPLIT_ONLY}
+    wanted = {k: v for k, v in asdict(spec).items() if k not in NOT_COLUMNS}
+    current_group = competition.group.slug if competition.group_id else None
+    if spec.group != current_group:
+        lifecycle.require_unfrozen(competition, "its group")
+        group = groups.resolve_for_hosting(session, spec.group, user, spec.visibility)
+        competition.group_id = group.id if group else None
+        session.flush()
+        session.expire(competition, ["group"])
+    elif spec.visibility == "group" and not spec.group:
+        raise DomainError("Visibility 'group' needs a group: name the group.", field="group")
     changed = [k for k, v in wanted.items() if getattr(competition, k) != v]
+    if "practice" in changed:
+        lifecycle.require_unfrozen(competition, "whether it is practice")
     frozen = [k for k in changed if k in RESULT_SETTINGS]
     if frozen:
         lifecycle.require_unfrozen(competition, f"its {frozen[0].replace('_at', '').replace('_', ' ')}")
@@ -190,6 +206,7 @@ def settings_of(competition: Competition) -> dict:
         "max_team_size": competition.max_team_size, "team_merger_deadline": competition.team_merger_deadline,
         "sample_submission": competition.sample_submission, "test_file": competition.test_file,
         "data_open": competition.data_open,
+        "group": competition.group.slug if competition.group_id else None, "practice": competition.practice,
     }
     if "labels" in params:
         settings["labels"] = params.pop("labels")

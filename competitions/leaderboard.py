@@ -25,9 +25,11 @@ class Entry:
     ci: tuple[float, float] | None = None
     rank_change: int | None = None  # private board only: public rank minus private rank
     members: tuple[str, ...] = ()
+    staff: bool = False  # a member can see the answer key (an admin testing, access.is_staff)
 
     def to_dict(self) -> dict:
         out = {"rank": self.rank, "team": self.team, "members": list(self.members), "score": self.score,
+               "staff": self.staff,
                "entries": self.entries,
                "last_submission_at": self.last_submission_at.isoformat() if self.last_submission_at else None}
         out["ci"] = list(self.ci) if self.ci else None
@@ -39,8 +41,10 @@ class Entry:
 def public_board(session: Session, competition: Competition) -> list[Entry]:
     rows = _teams_ranked(session, competition, "public")
     names = member_names(session, [t.id for t, _, _ in rows])
+    staff = staff_team_ids(session, competition, [t.id for t, _, _ in rows])
     return [Entry(i, t.id, t.name, t.best_public_score, t.entries, t.last_submission_at,
-                  t.best_public_submission_id, ci=_pair(low, high), members=tuple(names.get(t.id, ())))
+                  t.best_public_submission_id, ci=_pair(low, high), members=tuple(names.get(t.id, ())),
+                  staff=t.id in staff)
             for i, (t, low, high) in enumerate(rows, start=1)]
 
 
@@ -49,10 +53,11 @@ def private_board(session: Session, competition: Competition) -> list[Entry]:
     public_rank = {e.team_id: e.rank for e in public_board(session, competition)}
     rows = _teams_ranked(session, competition, "private")
     names = member_names(session, [t.id for t, _, _ in rows])
+    staff = staff_team_ids(session, competition, [t.id for t, _, _ in rows])
     return [Entry(i, t.id, t.name, t.best_private_score, t.entries, t.last_submission_at,
                   t.best_private_submission_id, ci=_pair(low, high),
                   rank_change=(public_rank[t.id] - i) if t.id in public_rank else None,
-                  members=tuple(names.get(t.id, ())))
+                  members=tuple(names.get(t.id, ())), staff=t.id in staff)
             for i, (t, low, high) in enumerate(rows, start=1)]
 
 
@@ -74,6 +79,13 @@ def member_names(session: Session, team_ids: list[int]) -> dict[int, list[str]]:
     for team_id, username in rows:
         names.setdefault(team_id, []).append(username)
     return names
+
+
+def staff_team_ids(session: Session, competition: Competition, team_ids: list[int]) -> set[int]:
+    """The teams with a member who can see the answer key (access.is_staff): one query."""
+    rows = session.execute(select(TeamMember.team_id, User).join(User, User.id == TeamMember.user_id)
+                           .where(TeamMember.team_id.in_(team_ids)))
+    return {team_id for team_id, user in rows if access.is_staff(competition, user)}
 
 
 def _pair(low, high) -> tuple[float, float] | None:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from . import audit, standings
+from . import audit, awards, notifications, standings
 from .access import require_manager
 from .errors import Conflict, DomainError, Forbidden, Frozen
 from .models import AuditAction, Competition, State, User
@@ -41,7 +41,10 @@ def finalize(session: Session, competition: Competition, user: User, now: dateti
     if blocker:
         raise Conflict(blocker)
     competition.finalized_at = now
+    # Medals and season points are computed once, here, from the private board (awards.py).
+    awards.grant(session, competition, now)
     audit.record(session, competition, user, AuditAction.FINALIZE, now)
+    notifications.competition_finalized(session, competition, now)
     return competition
 
 
@@ -59,6 +62,8 @@ def reopen(session: Session, competition: Competition, user: User, reason: str, 
     audit.record(session, competition, user, AuditAction.REOPEN, now, reason=reason,
                  details={"finalized_at": competition.finalized_at.isoformat()})
     competition.finalized_at = None
+    # Results may change now: medals and points wait for the next finalize.
+    awards.withdraw(session, competition)
     return competition
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from . import audit, lifecycle, standings
+from . import audit, lifecycle, notifications, standings
 from .access import require_manager
 from .errors import Conflict, DomainError, NotFound
 from .models import AuditAction, Competition, Submission, Team, User
@@ -50,6 +50,7 @@ def disqualify_submission(session: Session, competition: Competition, organizer:
     standings.refresh_team(session, competition, row.team)
     audit.record(session, competition, organizer, AuditAction.DISQUALIFY_SUBMISSION, now,
                  reason=row.disqualified_reason, details={"submission_id": row.id, "team": row.team.name})
+    notifications.submission_disqualified(session, row, now)
     return row
 
 

@@ -29,6 +29,7 @@ def join(session: Session, competition: Competition, user: User, now: datetime,
         raise Forbidden("This competition is not open to you. Ask its organizer for the invite link.")
     if competition.state_at(now) == State.DRAFT:
         raise Forbidden("This competition has not started yet.")
+    access.require_may_compete(competition, user)
     try:
         # A savepoint: a concurrent join by the same user undoes only this attempt,
         # never the caller's other work.

@@ -6,9 +6,11 @@ re-scores, keeps the old scores in submission_scores and refreshes the boards.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import BinaryIO
 
 from sqlalchemy import or_, select
@@ -52,10 +54,43 @@ class Preview:
     counts: dict
     scores: list[ScoreChange]
     ranks: list[RankChange]
+    token: str = ""  # what confirm_replacement accepts: this file, for this user and competition only
+
+
+# A preview's file is kept unconfirmed for a day (competitions/housekeeping.py): so is its token.
+PREVIEW_TTL = timedelta(days=1)
+
+
+def _signature(secret: str | bytes, competition: Competition, user: User, sha256: str, issued: int) -> str:
+    key = secret.encode() if isinstance(secret, str) else secret
+    message = f"solution-preview:{competition.id}:{user.id}:{sha256}:{issued}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def preview_token(secret: str | bytes, competition: Competition, user: User, sha256: str, now: datetime) -> str:
+    """A token binding a previewed file to the organizer and competition it was previewed for."""
+    issued = int(now.timestamp())
+    return f"{sha256}.{issued}.{_signature(secret, competition, user, sha256, issued)}"
+
+
+def _previewed_hash(secret: str | bytes, competition: Competition, user: User, token: str, now: datetime) -> str:
+    expired = DomainError("That preview has expired or was not made here; upload the file again.", field="solution")
+    parts = str(token or "").split(".")
+    if len(parts) != 3 or not parts[1].isdigit() or len(parts[1]) > 12:
+        raise expired
+    sha256, issued, signature = parts[0], int(parts[1]), parts[2]
+    if not hmac.compare_digest(signature, _signature(secret, competition, user, sha256, issued)):
+        raise expired
+    if not 0 <= now.timestamp() - issued <= PREVIEW_TTL.total_seconds():
+        raise expired
+    return sha256
 
 
 def preview_replacement(session: Session, storage: Storage, competition: Competition, user: User,
-                        stream: BinaryIO, public_fraction: float = 0.3, seed: int = 0) -> Preview:
+                        stream: BinaryIO, public_fraction: float = 0.3, seed: int = 0, *,
+                        secret: str | bytes, now: datetime) -> Preview:
+    """Score every submission against a candidate solution; nothing changes. The Preview's token
+    (signed with ``secret``) is what confirm_replacement takes: a bare hash installs nothing."""
     require_manager(competition, user)
     lifecycle.require_unfrozen(competition, "its solution")
     public_fraction, seed = split_settings(public_fraction, seed)
@@ -65,14 +100,18 @@ def preview_replacement(session: Session, storage: Storage, competition: Competi
     stored = storage.put(io.BytesIO(data))
     changes = [_rescore(storage, competition, parsed, row) for row in _scorable(session, competition)]
     old_board = leaderboard.public_board(session, competition)
-    return Preview(stored.sha256, counts, changes, _rank_diff(session, competition, old_board, changes))
+    return Preview(stored.sha256, counts, changes, _rank_diff(session, competition, old_board, changes),
+                   preview_token(secret, competition, user, stored.sha256, now))
 
 
 def confirm_replacement(session: Session, storage: Storage, competition: Competition, user: User,
-                        sha256: str, now: datetime) -> Solution:
-    """Install a previewed file (by its hash) and re-score everything against it."""
+                        token: str, now: datetime, *, secret: str | bytes) -> Solution:
+    """Install a previewed file and re-score everything against it. ``token`` is the Preview's:
+    it names the file and is accepted only from the same user, for the same competition, within
+    a day, so knowing a file's hash (another competition's answer key, say) installs nothing."""
     require_manager(competition, user)
     lifecycle.require_unfrozen(competition, "its solution")
+    sha256 = _previewed_hash(secret, competition, user, token, now)
     if not storage.exists(sha256):
         raise DomainError("That preview has expired; upload the file again.", field="solution")
     previous = solutions.current_solution(session, competition)

@@ -45,17 +45,22 @@ class MetricFailed(ScoringFailed):
         }
 
 
-def score_stored(storage: Storage, competition: Competition, solution: Solution, sha256: str):
+def score_stored(storage: Storage, competition: Competition, solution: Solution, sha256: str,
+                 limits: scoring.Limits | None = None):
     """A ScoreResult, or SubmissionError with the learner's problems."""
-    return score_against(storage, competition, solutions.load_parsed(storage, competition, solution), sha256)
+    return score_against(storage, competition, solutions.load_parsed(storage, competition, solution), sha256, limits)
 
 
-def score_against(storage: Storage, competition: Competition, parsed, sha256: str):
+def score_against(storage: Storage, competition: Competition, parsed, sha256: str,
+                  limits: scoring.Limits | None = None):
     """Score a stored file against an already parsed solution: uploads and re-scores both come
-    here, so a scorer failure is handled the same way everywhere (ScoringFailed)."""
+    here, so a scorer failure is handled the same way everywhere (ScoringFailed). ``limits``
+    bound the work (the platform's configured ones for uploads; the scorer's defaults, at
+    least as generous, for re-scoring files accepted before)."""
     with storage.open(sha256) as handle:
         try:
-            return scoring.score_submission(parsed, handle, competition.metric, **_params(competition))
+            return scoring.score_submission(parsed, handle, competition.metric, limits=limits,
+                                            **_params(competition))
         except scoring.SubmissionError:
             raise
         except scoring.MetricError as exc:
@@ -65,16 +70,19 @@ def score_against(storage: Storage, competition: Competition, parsed, sha256: st
             raise ScoringFailed(str(exc)) from exc
 
 
-def validate_stored(storage: Storage, competition: Competition, solution: Solution, sha256: str) -> list:
+def validate_stored(storage: Storage, competition: Competition, solution: Solution, sha256: str,
+                    limits: scoring.Limits | None = None) -> list:
     with storage.open(sha256) as handle:
-        return validate_stream(storage, competition, solution, handle)
+        return validate_stream(storage, competition, solution, handle, limits)
 
 
-def validate_stream(storage: Storage, competition: Competition, solution: Solution, stream) -> list:
+def validate_stream(storage: Storage, competition: Competition, solution: Solution, stream,
+                    limits: scoring.Limits | None = None) -> list:
     """The learner's problems with a file, which need not be stored."""
     parsed = solutions.load_parsed(storage, competition, solution)
     try:
-        return list(scoring.validate_submission(parsed, stream, competition.metric, **_params(competition)))
+        return list(scoring.validate_submission(parsed, stream, competition.metric, limits=limits,
+                                                **_params(competition)))
     except scoring.MetricError as exc:  # a plugin's check of the predictions failed
         raise _metric_failed(competition, None, exc) from exc
 

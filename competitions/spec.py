@@ -36,6 +36,10 @@ class CompetitionSpec:
     sample_submission: str | None = None
     test_file: str | None = None
     data_open: bool = False
+    # A study group's slug: its owners and organizers host it (visibility "group": members only).
+    group: str | None = None
+    # Practice: no medals and no points at finalize.
+    practice: bool = False
     # Only used when the solution has no Usage column.
     public_fraction: float = 0.3
     seed: int = 0
@@ -81,6 +85,8 @@ def parse_spec(data: dict) -> CompetitionSpec:
         sample_submission=_optional_name(clean.get("sample_submission"), "sample_submission"),
         test_file=_optional_name(clean.get("test_file"), "test_file"),
         data_open=_flag(clean.get("data_open", False), "data_open"),
+        group=_optional_name(clean.get("group"), "group"),
+        practice=_flag(clean.get("practice", False), "practice"),
         public_fraction=_fraction(clean.get("public_fraction", 0.3)),
         seed=_int(clean.get("seed", 0), "seed", 0, 2**31 - 1),
     )
@@ -89,6 +95,8 @@ def parse_spec(data: dict) -> CompetitionSpec:
     if spec.team_merger_deadline is not None and not spec.start_at <= spec.team_merger_deadline <= spec.deadline_at:
         raise DomainError("The team merger deadline must fall between the start and the deadline.",
                           field="team_merger_deadline")
+    if spec.visibility == Visibility.GROUP.value and not spec.group:
+        raise DomainError("Visibility 'group' needs a group: name the group.", field="group")
     spec.metric_params = _check_metric_params(spec.metric, spec.metric_params)
     return spec
 
@@ -180,6 +188,9 @@ def _flag(value, name: str) -> bool:
     raise DomainError(f"{_label(name)} is true or false.", field=name)
 
 
+MIN_YEAR, MAX_YEAR = 1970, 2200
+
+
 def _when(value, name: str) -> datetime:
     if isinstance(value, datetime):
         when = value
@@ -190,7 +201,14 @@ def _when(value, name: str) -> datetime:
             raise DomainError(f"{_label(name)} must be a date and time such as 2026-12-01T18:00Z.",
                               field=name) from None
     # A time without a zone is taken as UTC, which is what the forms say.
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    try:
+        when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        when = None
+    # Year 1 or 9999 would overflow date arithmetic (deadline + a day) and is never meant.
+    if when is None or not MIN_YEAR <= when.year <= MAX_YEAR:
+        raise DomainError(f"{_label(name)} must be between the years {MIN_YEAR} and {MAX_YEAR}.", field=name)
+    return when
 
 
 def _int(value, name: str, low: int, high: int) -> int:
@@ -219,4 +237,4 @@ def _visibility(value) -> str:
     try:
         return Visibility(str(value).lower()).value
     except ValueError:
-        raise DomainError("Visibility is 'public' or 'unlisted'.", field="visibility") from None
+        raise DomainError("Visibility is 'public', 'unlisted' or 'group'.", field="visibility") from None

@@ -61,3 +61,34 @@ class LocalStorage:
 
     def exists(self, sha256: str) -> bool:
         return self._path(sha256).exists()
+
+    # -- housekeeping (LocalStorage only; see competitions/housekeeping.py) ------------------
+    def delete(self, sha256: str) -> int:
+        """Remove a stored file; its size, or 0 if it was not there."""
+        path = self._path(sha256)
+        try:
+            size = path.stat().st_size
+            path.unlink()
+        except FileNotFoundError:
+            return 0
+        return size
+
+    def blobs(self):
+        """(sha256, size, mtime) of every stored file."""
+        if not self.root.is_dir():
+            return
+        for folder in sorted(self.root.iterdir()):
+            if len(folder.name) != 2 or not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                if len(path.name) == 64 and path.name.startswith(folder.name):
+                    st = path.stat()
+                    yield path.name, st.st_size, st.st_mtime
+
+    def temp_files(self):
+        """(path, size, mtime) of interrupted uploads' temporary files (``.upload-*``)."""
+        if not self.root.is_dir():
+            return
+        for path in sorted(self.root.glob(".upload-*")):
+            st = path.stat()
+            yield path, st.st_size, st.st_mtime

@@ -6,7 +6,7 @@ transaction. Invalid files are recorded too (the audit trail) and use no quota.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO
 
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 import scoring
 
-from . import quota, solutions, standings
+from . import housekeeping, quota, solutions, standings
 from .db import has_pending_changes
 from .errors import DomainError, Forbidden, NotFound, QuotaExceeded
 from .models import Competition, State, Status, Submission, SubmissionScore, Team, User
@@ -47,13 +47,33 @@ class InvalidSubmission(DomainError):
 
 
 @dataclass(frozen=True)
+class UploadPolicy:
+    """What one upload may cost: the scorer's limits (inflated size, header width, line length,
+    problems listed), how long invalid files are kept, and the per-team budget they count against."""
+
+    limits: scoring.Limits = field(default_factory=scoring.Limits)
+    invalid_retention_days: int = 7
+    team_storage_bytes: int = 1000 << 20
+
+
+DEFAULT_POLICY = UploadPolicy()
+
+
+class StorageBudgetExceeded(DomainError):
+    """The team's invalid files kept within the retention period reached its storage budget."""
+
+    status = 429
+    code = "storage_budget_exceeded"
+
+
+@dataclass(frozen=True)
 class Receipt:
     submission: Submission
     quota: quota.QuotaView
 
 
 def submit(session: Session, storage: Storage, competition: Competition, user: User, file_name: str,
-           stream: BinaryIO, description: str, now: datetime) -> Receipt:
+           stream: BinaryIO, description: str, now: datetime, policy: UploadPolicy | None = None) -> Receipt:
     """Score and record one upload.
 
     Unlike other use cases this one commits, in steps: it ends its read
@@ -64,9 +84,11 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
     the caller's uncommitted changes rather than commit them by surprise.
     """
     _require_clean(session)
+    policy = policy or DEFAULT_POLICY
     description, file_name = _description(description), _file_name(file_name)
     team = _ready_team(session, competition, user, now)
     solution = _require_solution(session, competition)
+    _check_budget(session, team, now, policy)
     quota_spent = quota.quota_view(session, competition, team, now).remaining_today <= 0
     # End the read transaction before the slow part: on SQLite every transaction
     # holds the write lock, and scoring a large file must not block other users.
@@ -79,8 +101,13 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
     try:
         if quota_spent:
             # Still teach: list the file's problems, but skip the work of scoring it.
-            _refuse_spent(session, storage, competition, solution, team, row, now)
-        result = score_stored(storage, competition, solution, stored.sha256)
+            _refuse_spent(session, storage, competition, solution, team, row, now, policy.limits)
+        result = score_stored(storage, competition, solution, stored.sha256, policy.limits)
+    except QuotaExceeded:
+        session.rollback()
+        housekeeping.discard_if_unreferenced(session, storage, stored.sha256)  # a refused file is not kept
+        session.commit()
+        raise
     except scoring.SubmissionError as exc:
         problems = [p.to_dict() for p in exc.problems]
         row.team_id = _lock_current_team(session, competition, user).id
@@ -101,6 +128,8 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
     except QuotaExceeded:
         # Only this step's own work is undone: the session was clean on entry (see above).
         session.rollback()
+        housekeeping.discard_if_unreferenced(session, storage, stored.sha256)
+        session.commit()
         raise
     _apply_result(row, result)
     session.add(row)
@@ -112,7 +141,7 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
 
 
 def validate_only(session: Session, storage: Storage, competition: Competition, user: User,
-                  stream: BinaryIO, now: datetime) -> list[dict]:
+                  stream: BinaryIO, now: datetime, policy: UploadPolicy | None = None) -> list[dict]:
     """The same checks as submit, with no score, no quota and no record.
 
     Commits its read transaction before reading the file, as submit() does and
@@ -123,7 +152,8 @@ def validate_only(session: Session, storage: Storage, competition: Competition, 
     solution = _require_solution(session, competition)
     session.commit()  # as in submit(): hold no lock while reading the file
     # A dry run keeps nothing, not even the file.
-    return [p.to_dict() for p in validate_stream(storage, competition, solution, stream)]
+    limits = (policy or DEFAULT_POLICY).limits
+    return [p.to_dict() for p in validate_stream(storage, competition, solution, stream, limits)]
 
 
 def _lock_current_team(session: Session, competition: Competition, user: User) -> Team:
@@ -141,11 +171,23 @@ def _require_clean(session: Session) -> None:
 
 
 def _refuse_spent(session: Session, storage: Storage, competition: Competition, solution, team: Team,
-                  row: Submission, now: datetime) -> None:
-    problems = validate_stored(storage, competition, solution, row.file_sha256)
+                  row: Submission, now: datetime, limits: scoring.Limits) -> None:
+    problems = validate_stored(storage, competition, solution, row.file_sha256, limits)
     if problems:
         raise scoring.SubmissionError(problems)
     quota.check_quota(session, competition, team, now)
+
+
+def _check_budget(session: Session, team: Team, now: datetime, policy: UploadPolicy) -> None:
+    """Invalid files use no quota, so they are bounded by a per-team budget over the retention period."""
+    used = housekeeping.team_invalid_bytes(session, team.id, now, policy.invalid_retention_days)
+    if used >= policy.team_storage_bytes:
+        days = policy.invalid_retention_days
+        raise StorageBudgetExceeded(
+            f"Your team's invalid files of the last {days} day{'s' * (days != 1)} take {used / 2**20:,.1f} MB, "
+            f"the most kept per team is {policy.team_storage_bytes / 2**20:,.0f} MB: no more uploads are stored "
+            f"until older ones expire (after {days} day{'s' * (days != 1)}). Check files with Validate first; "
+            "it stores nothing.")
 
 
 def _ready_team(session: Session, competition: Competition, user: User, now: datetime) -> Team:

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from . import access, audit, lifecycle, standings
+from . import access, audit, lifecycle, notifications, standings
 from .errors import Conflict, DomainError, Forbidden, NotFound
 from .models import (
     AuditAction,
@@ -112,6 +112,7 @@ def invite(session: Session, competition: Competition, user: User, now: datetime
                      created_at=now, expires_at=competition.merger_deadline())
     session.add(row)
     session.flush()
+    notifications.invitation_received(session, row, now)
     return row
 
 

@@ -6,6 +6,7 @@ reference some metrics are checked against); learners can run it offline
 (``python -m scoring``) and get exactly the server's numbers.
 """
 from .api import check_ids, score_submission, validate_submission
+from .limits import Limits, cap_problems
 from .metrics import METRICS, Metric, get_metric
 from .problems import MetricError, Problem, SolutionError, SubmissionError
 from .result import Comparison, ScoreResult
@@ -21,6 +22,7 @@ __all__ = [
     "METRICS",
     "SCORER_VERSION",
     "Comparison",
+    "Limits",
     "Metric",
     "MetricError",
     "Problem",
@@ -30,6 +32,7 @@ __all__ = [
     "SubmissionError",
     "__version__",
     "assign_usage",
+    "cap_problems",
     "check_ids",
     "compare",
     "get_metric",

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from . import plugins, uncertainty, validate
+from .limits import Limits
 from .metrics.base import RowMean
 from .problems import MetricError, Problem, SubmissionError
 from .result import ScoreResult
@@ -11,20 +12,23 @@ from .solution import Solution, resolve, take
 from .version import SCORER_VERSION
 
 
-def validate_submission(solution, submission, metric=None, **params) -> list[Problem]:
+def validate_submission(solution, submission, metric=None, *, limits: Limits | None = None,
+                        **params) -> list[Problem]:
     """Every problem with ``submission`` (an empty list if it is valid); no score.
 
     ``solution`` is a source (path, bytes, binary file object, DataFrame) or a
     Solution from :func:`scoring.read_solution`; ``metric`` may be omitted for
     a Solution.  ``id_column`` may be passed among ``params``.  Problems in the
-    solution or the call raise SolutionError or ValueError.
+    solution or the call raise SolutionError or ValueError.  ``limits`` (a
+    scoring.Limits) bounds the work the submission may cause: inflated size,
+    header width, line length and how many problems are listed.
     """
     parsed = resolve(solution, metric, params)
-    problems, _ = validate.check(parsed, submission)
+    problems, _ = validate.check(parsed, submission, limits)
     return problems
 
 
-def check_ids(solution, source, metric=None, **params) -> list[Problem]:
+def check_ids(solution, source, metric=None, *, limits: Limits | None = None, **params) -> list[Problem]:
     """Problems with the ids in ``source`` (an empty list if they are exactly the solution's).
 
     Only the id column is read, so ``source`` may be any table with the solution's
@@ -36,14 +40,15 @@ def check_ids(solution, source, metric=None, **params) -> list[Problem]:
     The arguments are those of :func:`validate_submission`.
     """
     parsed = resolve(solution, metric, params)
-    return validate.check_ids(parsed, source)
+    return validate.check_ids(parsed, source, limits)
 
 
-def score_submission(solution, submission, metric=None, **params) -> ScoreResult:
+def score_submission(solution, submission, metric=None, *, limits: Limits | None = None,
+                     **params) -> ScoreResult:
     """Score ``submission`` against ``solution`` (see validate_submission for the
     arguments).  Raises SubmissionError listing every problem if it is invalid."""
     parsed = resolve(solution, metric, params)
-    problems, predictions = validate.check(parsed, submission)
+    problems, predictions = validate.check(parsed, submission, limits)
     if problems:
         raise SubmissionError(problems)
     return evaluate(parsed, predictions)

@@ -23,7 +23,10 @@ from contextlib import contextmanager
 
 import pandas as pd
 
+from .limits import DEFAULT_LIMITS, Limits
+
 CHUNK_ROWS = 32_768
+SCAN_CHUNK = 1 << 20  # bytes read at a time by Table._scan
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
 _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -40,10 +43,12 @@ class ReadFailure(Exception):
 class Table:
     """A readable table: ``columns`` holds the stripped header names."""
 
-    def __init__(self, source):
+    def __init__(self, source, limits: Limits | None = None):
         self._frame = None
         self._opener = None
         self._spool = None
+        self._compressed = False
+        self.limits = limits or DEFAULT_LIMITS
         if isinstance(source, pd.DataFrame):
             self._frame = source
             self.raw_columns = [str(c) for c in source.columns]
@@ -83,12 +88,13 @@ class Table:
         source.seek(start)
         return self._wrap(lambda: _Rewound(source, start), head)
 
-    @staticmethod
-    def _wrap(open_raw, head: bytes):
+    def _wrap(self, open_raw, head: bytes):
         if head.startswith(_GZIP_MAGIC):
+            self._compressed = True
             return lambda: _GzipOwner(open_raw())
         if head.startswith((_ZIP_MAGIC, _EMPTY_ZIP_MAGIC)):
-            return lambda: _zip_member(open_raw())
+            self._compressed = True
+            return lambda: _zip_member(open_raw(), self.limits.max_inflated_bytes)
         return open_raw
 
     @contextmanager
@@ -110,10 +116,58 @@ class Table:
                 raise ReadFailure("not_csv", "This looks like a binary file, not a CSV text file.")
             if not head.strip(b" \t\r\n\xef\xbb\xbf"):
                 raise ReadFailure("empty_file", "The file is empty.")
+        self._scan()
         with self._open() as stream:
             frame = _parse(lambda: pd.read_csv(stream, nrows=0, dtype=object, **_CSV_OPTIONS))
         self._check_first_row()
         return [str(c) for c in frame.columns]
+
+    def _scan(self) -> None:
+        """One pass over the raw bytes, before pandas sees them, enforcing ``self.limits``.
+
+        Stops at the first limit crossed, so a bomb costs at most the inflated-size
+        limit in time and one chunk in memory: a compressed file may not inflate
+        beyond ``max_inflated_bytes``, no line may exceed ``max_line_bytes``, and the
+        header may have at most ``max_columns`` fields.  Lines are measured between
+        newlines from the first and last newline of each chunk: a chunk is never
+        longer than the line limit, so a line inside one chunk is always short enough.
+        """
+        limits = self.limits
+        step = max(1, min(SCAN_CHUNK, limits.max_line_bytes))
+        total, line, newlines, header = 0, 0, 0, bytearray()
+        with self._open() as stream:
+            while chunk := _read_safely(stream.read, step):
+                total += len(chunk)
+                if self._compressed and total > limits.max_inflated_bytes:
+                    raise ReadFailure("file_too_large", (
+                        f"The file decompresses to more than {_size(limits.max_inflated_bytes)}, the most this "
+                        "server accepts; nothing was read beyond that. Upload a smaller file (or the CSV itself)."))
+                first = chunk.find(b"\n")
+                if newlines == 0:
+                    header += chunk if first < 0 else chunk[:first]
+                    if first >= 0:
+                        _check_width(bytes(header), limits.max_columns)
+                if first < 0:
+                    line += len(chunk)
+                else:
+                    if line + first > limits.max_line_bytes:
+                        break
+                    newlines += chunk.count(b"\n")
+                    line = len(chunk) - chunk.rfind(b"\n") - 1
+                if line > limits.max_line_bytes:
+                    break
+            else:
+                if newlines == 0:
+                    _check_width(bytes(header), limits.max_columns)
+                return
+        if newlines == 0 and header.count(b",") >= limits.max_columns:
+            raise ReadFailure("too_many_columns", (
+                f"The header (line 1) has more than {limits.max_columns:,} columns, the most accepted; reading "
+                "stopped there. Check that the file is separated by commas and has one row per line."), 1)
+        raise ReadFailure("line_too_long", (
+            f"Line {newlines + 1} is longer than {_size(limits.max_line_bytes)}, the most this server accepts "
+            "for one line; reading stopped there. Check that the file has one row per line "
+            "(line breaks may be missing, or the file is not a CSV)."), newlines + 1)
 
     def _check_first_row(self) -> None:
         """Refuse a first data row with more fields than the header.
@@ -221,6 +275,25 @@ def _parse(call):
         raise ReadFailure("not_csv", f"The compressed file is damaged: {exc}.") from None
 
 
+def _size(n: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:,.{0 if n % scale == 0 else 1}f} {unit}"
+    return f"{n:,} bytes"
+
+
+def _check_width(header: bytes, max_columns: int) -> None:
+    """Refuse a header line with more than ``max_columns`` fields (counted with quotes honoured)."""
+    if header.count(b",") < max_columns:
+        return  # at most max_columns fields, whatever the quoting
+    text = header.decode("utf-8", "replace")
+    fields = len(next(csv.reader([text]), []))
+    if fields > max_columns:
+        raise ReadFailure("too_many_columns", (
+            f"The header (line 1) has {fields:,} columns; at most {max_columns:,} are accepted. "
+            "Check that the file is separated by commas and has one row per line."), 1)
+
+
 def _read_safely(read, size):
     try:
         return read(size)
@@ -293,8 +366,9 @@ class _GzipOwner(gzip.GzipFile):
             self._raw.close()
 
 
-def _zip_member(raw):
-    """Open the single CSV inside a zip archive."""
+def _zip_member(raw, max_inflated: int | None = None):
+    """Open the single CSV inside a zip archive (refused at once if it declares more than ``max_inflated``
+    bytes: zipfile never returns more than the declared size, so the declaration is a real bound)."""
     try:
         archive = zipfile.ZipFile(raw)
     except zipfile.BadZipFile:
@@ -306,6 +380,13 @@ def _zip_member(raw):
         raw.close()
         listed = ", ".join(repr(n) for n in names[:5]) or "nothing"
         raise ReadFailure("not_csv", f"A .zip upload must hold exactly one CSV file; it holds {listed}.")
+    declared = archive.getinfo(names[0]).file_size
+    if max_inflated is not None and declared > max_inflated:
+        archive.close()
+        raw.close()
+        raise ReadFailure("file_too_large", (
+            f"The .zip holds a file of {_size(declared)}, more than the {_size(max_inflated)} this server "
+            "accepts once decompressed; nothing was decompressed. Upload a smaller file."))
     member = archive.open(names[0])
     original_close = member.close
 

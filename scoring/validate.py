@@ -13,33 +13,37 @@ import pandas as pd
 from . import ids as idmod
 from . import values
 from .io import ReadFailure, Table
+from .limits import DEFAULT_LIMITS, Limits, cap_problems
 from .problems import Problem, ProblemLog, quote
 from .solution import Solution
 
 _TEXT_PREDICTIONS = ("label", "label_list", "ranked_labels")
 
 
-def check(solution: Solution, source) -> tuple[list[Problem], object]:
+def check(solution: Solution, source, limits: Limits | None = None) -> tuple[list[Problem], object]:
     """Return (problems, predictions in solution row order); predictions is None
-    whenever there are problems."""
-    return _with_table(source, lambda table: _check_table(solution, table))
+    whenever there are problems.  ``limits`` bounds the work (see scoring.limits)."""
+    return _with_table(source, limits, lambda table: _check_table(solution, table))
 
 
-def check_ids(solution: Solution, source) -> list[Problem]:
+def check_ids(solution: Solution, source, limits: Limits | None = None) -> list[Problem]:
     """Problems with the ids of ``source`` alone: the same checks and messages as for a
     submission's id column, while other columns may be anything (features, say)."""
-    problems, _ = _with_table(source, lambda table: _check_table(solution, table, ids_only=True))
+    problems, _ = _with_table(source, limits, lambda table: _check_table(solution, table, ids_only=True))
     return problems
 
 
-def _with_table(source, work):
-    """``work(table)``, with a file that cannot be read as a table reported as its one problem."""
+def _with_table(source, limits: Limits | None, work):
+    """``work(table)``, with a file that cannot be read as a table reported as its one problem,
+    and the problems capped at ``limits.max_problems`` (plus a summary line per code)."""
+    limits = limits or DEFAULT_LIMITS
     try:
-        table = Table(source)
+        table = Table(source, limits)
     except ReadFailure as failure:
         return [Problem(failure.code, failure.message, failure.row, None)], None
     try:
-        return work(table)
+        problems, predictions = work(table)
+        return cap_problems(problems, limits.max_problems), predictions
     except ReadFailure as failure:
         return [Problem(failure.code, failure.message, failure.row, None)], None
     finally:

@@ -40,6 +40,9 @@ else
     echo "    (\`make seed\` adds the demo if it is missing and prints its credentials again.)"
 fi
 
+echo "==> Removing interrupted uploads' temporary files"
+"$BIN/flask" --app wsgi storage clean-temp
+
 URL="http://$HOST:$PORT"
 cat <<MSG
 
@@ -49,5 +52,6 @@ cat <<MSG
 ==============================================================
 
 MSG
-exec "$BIN/gunicorn" --bind "$HOST:$PORT" --workers "$WORKERS" --threads 4 \
+# Timeouts and worker recycling live in platform/gunicorn.conf.py.
+exec "$BIN/gunicorn" --config platform/gunicorn.conf.py --bind "$HOST:$PORT" --workers "$WORKERS" --threads 4 \
     --access-logfile - wsgi:app

@@ -5,12 +5,15 @@
 #   HOLDOUT_TEST_PG_URL   PostgreSQL server for the second pass
 #                         (default postgresql+psycopg://postgres@127.0.0.1:5432/test)
 #   HOLDOUT_TEST_PASSES   "sqlite postgres" (default), or just one of them
-#   CI=true               PostgreSQL and chromium are mandatory (started / failed if missing)
+#   HOLDOUT_TEST_REDIS_URL Redis for the shared rate-limit tests (default redis://127.0.0.1:6379/15)
+#   CI=true               PostgreSQL, Redis and chromium are mandatory (started / failed if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN=.venv/bin
 PG_URL="${HOLDOUT_TEST_PG_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}"
+REDIS_URL="${HOLDOUT_TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
+export HOLDOUT_TEST_REDIS_URL="$REDIS_URL"
 PASSES="${HOLDOUT_TEST_PASSES:-sqlite postgres}"
 CHROMIUM=/usr/bin/chromium
 case "${CI:-}" in 1|true|TRUE|True|yes) IN_CI=1 ;; *) IN_CI=0 ;; esac
@@ -58,6 +61,33 @@ start_postgres() {
     return 1
 }
 
+redis_reachable() {
+    HOLDOUT_REDIS_PROBE_URL="$REDIS_URL" "$BIN/python" - <<'PY' 2>/dev/null
+import os, sys
+import redis
+
+try:
+    redis.Redis.from_url(os.environ["HOLDOUT_REDIS_PROBE_URL"], socket_connect_timeout=3).ping()
+except Exception as exc:
+    print(exc, file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+start_redis() {
+    if ! command -v redis-server >/dev/null; then
+        echo "Redis is not installed (no redis-server; apt-get install redis-server)" >&2
+        return 1
+    fi
+    echo "==> Starting redis-server" >&2
+    redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save "" --appendonly no >/dev/null || true
+    for _ in $(seq 1 30); do
+        redis_reachable && return 0
+        sleep 1
+    done
+    return 1
+}
+
 # --- decide what runs ---------------------------------------------------------------------
 browser_deselect=()
 if [ ! -x "$CHROMIUM" ]; then
@@ -71,6 +101,20 @@ if [ ! -x "$CHROMIUM" ]; then
     # The SQLite pass reports them as skipped with this reason; the PostgreSQL pass,
     # where any skip is a failure, leaves them out.
     browser_deselect=(-m "not browser")
+fi
+
+# Redis: the tests that need it skip loudly without it, and fail under CI=true (tests/conftest.py).
+if ! redis_reachable; then
+    if [ "$IN_CI" = 1 ]; then
+        if ! start_redis; then
+            banner "Redis at $REDIS_URL is unreachable and could not be started." \
+                   "CI=true: the Redis rate-limit tests are mandatory. Failing."
+            exit 1
+        fi
+    else
+        warnings+=("REDIS TESTS SKIPPED: cannot connect to $REDIS_URL (start redis-server or set HOLDOUT_TEST_REDIS_URL)")
+        banner "${warnings[-1]}"
+    fi
 fi
 
 run_pg=0

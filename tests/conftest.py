@@ -32,7 +32,15 @@ STRICT_NO_SKIPS = ON_POSTGRES or os.environ.get("HOLDOUT_TEST_NO_SKIPS") == "1"
 
 # Variables the app reads; tests must never see the developer's own settings.
 _APP_ENV_VARS = ("HOLDOUT_ENV", "HOLDOUT_DATABASE_URL", "HOLDOUT_SECRET_KEY", "HOLDOUT_DATA_DIR",
-                 "HOLDOUT_MAX_UPLOAD_MB", "HOLDOUT_INSTANCE_DIR", "HOLDOUT_BASE_URL")
+                 "HOLDOUT_MAX_UPLOAD_MB", "HOLDOUT_INSTANCE_DIR", "HOLDOUT_BASE_URL", "HOLDOUT_SMTP_URL",
+                 "HOLDOUT_MAIL_FROM", "HOLDOUT_REDIS_URL", "HOLDOUT_RATELIMIT_ENABLED",
+                 "HOLDOUT_MAX_INFLATED_MB", "HOLDOUT_MAX_COLUMNS", "HOLDOUT_MAX_LINE_KB",
+                 "HOLDOUT_INVALID_RETENTION_DAYS", "HOLDOUT_TEAM_STORAGE_MB", "HOLDOUT_METRIC_TIME_LIMIT",
+                 *(f"HOLDOUT_LIMIT_{name}" for name in ("SIGNIN_ACCOUNT", "SIGNIN_IP", "SIGNUP_IP", "TOKENS",
+                                                        "UPLOADS", "API_AUTH_IP")))
+# Where the Redis-backed rate-limit tests find Redis; in CI (CI=true) it must be there.
+TEST_REDIS_URL = os.environ.get("HOLDOUT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -202,8 +210,10 @@ def session(engine: Engine) -> Iterator[Session]:
 def _make_app(db_url: str, data_dir: Path, **extra):
     from webapp import create_app
 
+    # Rate limits off: tests sign in and upload far faster than people do. The tests of the
+    # limits themselves turn them on (RATELIMIT_ENABLED=True, see limited_app).
     config = {"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "DATA_DIR": str(data_dir),
-              "TESTING": True, "WTF_CSRF_ENABLED": False}
+              "TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "REDIS_URL": None}
     config.update(extra)
     return create_app(config)
 
@@ -218,6 +228,42 @@ def app(db_url: str, engine: Engine, tmp_path: Path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def limited_app(db_url: str, engine: Engine, tmp_path: Path):
+    """limited_app(**config) -> an app with rate limits on (in memory unless RATELIMIT_STORAGE_URI says)."""
+    made = []
+
+    def _make(**extra):
+        app = _make_app(db_url, tmp_path / "data", **{"RATELIMIT_ENABLED": True, **extra})
+        made.append(app)
+        return app
+
+    yield _make
+    for app in made:
+        app.extensions["holdout.engine"].dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A reachable Redis for the tests that need one (HOLDOUT_TEST_REDIS_URL, default db 15 on 127.0.0.1).
+
+    Without Redis the test is skipped with the reason, loudly; with CI=true it fails instead,
+    as the PostgreSQL pass does (scripts/test.sh starts or demands both in CI).
+    """
+    import redis
+
+    try:
+        client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+        client.ping()
+        client.close()
+    except Exception as exc:  # noqa: BLE001 - any failure to reach it means the same thing
+        reason = (f"needs Redis at {TEST_REDIS_URL} (set HOLDOUT_TEST_REDIS_URL, or start redis-server): {exc}")
+        if IN_CI:
+            pytest.fail(f"CI=true: Redis is mandatory in CI. {reason}", pytrace=False)
+        pytest.skip(f"REDIS TEST SKIPPED: {reason}")
+    return TEST_REDIS_URL
 
 
 @pytest.fixture

@@ -161,3 +161,50 @@ def test_a_base_url_without_scheme_or_host_is_refused(env, build, value):
     env.setenv("HOLDOUT_BASE_URL", value)
     with pytest.raises(ConfigError, match="HOLDOUT_BASE_URL"):
         build()
+
+
+_LIMIT_VARS = ("HOLDOUT_MAX_INFLATED_MB", "HOLDOUT_MAX_COLUMNS", "HOLDOUT_MAX_LINE_KB",
+               "HOLDOUT_INVALID_RETENTION_DAYS", "HOLDOUT_TEAM_STORAGE_MB")
+
+
+def test_upload_limit_defaults(env, build):
+    for name in _LIMIT_VARS:
+        env.delenv(name, raising=False)
+    config = build().config
+    assert (config["MAX_UPLOAD_MB"], config["MAX_INFLATED_MB"], config["MAX_COLUMNS"], config["MAX_LINE_KB"],
+            config["INVALID_RETENTION_DAYS"], config["TEAM_STORAGE_MB"]) == (100, 1000, 10_000, 1024, 7, 1000)
+
+
+def test_the_inflated_limit_follows_the_upload_limit_unless_set(env, build):
+    for name in _LIMIT_VARS:
+        env.delenv(name, raising=False)
+    env.setenv("HOLDOUT_MAX_UPLOAD_MB", "20")
+    assert build().config["MAX_INFLATED_MB"] == 200
+    env.setenv("HOLDOUT_MAX_INFLATED_MB", "50")
+    env.setenv("HOLDOUT_INVALID_RETENTION_DAYS", "3")
+    env.setenv("HOLDOUT_TEAM_STORAGE_MB", "250")
+    app = build()
+    assert (app.config["MAX_INFLATED_MB"], app.config["INVALID_RETENTION_DAYS"], app.config["TEAM_STORAGE_MB"]) == (
+        50, 3, 250)
+    with app.app_context():
+        from webapp.storage import upload_policy
+
+        policy = upload_policy()
+    assert policy.limits.max_inflated_bytes == 50 << 20 and policy.team_storage_bytes == 250 << 20
+    assert policy.invalid_retention_days == 3
+
+
+@pytest.mark.parametrize("name,value,match", [
+    ("HOLDOUT_MAX_INFLATED_MB", "lots", "must be an integer"),
+    ("HOLDOUT_MAX_INFLATED_MB", "0", "positive"),
+    ("HOLDOUT_MAX_INFLATED_MB", "50", "at least HOLDOUT_MAX_UPLOAD_MB"),
+    ("HOLDOUT_INVALID_RETENTION_DAYS", "-1", "positive"),
+    ("HOLDOUT_TEAM_STORAGE_MB", "1.5", "must be an integer"),
+    ("HOLDOUT_MAX_COLUMNS", "0", "positive"),
+])
+def test_bad_upload_limits_refuse_to_start(env, build, name, value, match):
+    for other in _LIMIT_VARS:
+        env.delenv(other, raising=False)
+    env.setenv(name, value)
+    with pytest.raises(ConfigError, match=f"{name}.*{match}|{match}"):
+        build()

@@ -30,8 +30,15 @@ def test_the_expected_packages_exist():
         assert package in names, f"{package}/ is missing from the repository root"
 
 
+def _shadows(path: Path) -> bool:
+    """A module or a regular package shadows; a folder without __init__.py (a namespace portion,
+    like platform/ holding gunicorn's config) is imported only if no module of that name exists."""
+    return path.is_file() or (path / "__init__.py").exists()
+
+
 def test_no_top_level_package_shadows_the_standard_library():
-    clashes = sorted(name for name in _top_level_python_names() if name in sys.stdlib_module_names)
+    clashes = sorted(name for name, path in _top_level_python_names().items()
+                     if name in sys.stdlib_module_names and _shadows(path))
     assert clashes == [], (
         f"{clashes} would shadow Python's standard library (this is why the web package is "
         "webapp/, not platform/); rename them"
@@ -94,3 +101,11 @@ def test_importing_webapp_does_not_load_scikit_learn():
     code = "import sys, webapp; print('sklearn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_platform_folder_does_not_shadow_the_stdlib_platform_module():
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", "import platform; print(platform.__file__, platform.system())"],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    assert not out.stdout.startswith(str(ROOT)) and out.stdout.split()[1]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import auth, cli, db, errors, filters, security
+from . import auth, cli, db, errors, filters, input_guard, limits, mailer, security
 from .config import config_from_env, instance_dir
 
 
@@ -14,21 +14,40 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
 
     db.init_app(app)
+    mailer.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
     filters.init_app(app)
+    input_guard.init_app(app)  # before the blueprints: their <int:...> routes use its converter
     _register_blueprints(app)
+    limits.init_app(app)  # after the blueprints: it wraps their views
     cli.init_app(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .views import admin, api, competitions, organizer, teams
+    from .views import (  # noqa: F401 - api_discussion adds routes to api.bp  # noqa: F401 - api_groups adds its routes to api.bp
+        admin,
+        api,
+        api_discussion,
+        api_groups,
+        competitions,
+        discussion,
+        groups,
+        notifications,
+        organizer,
+        profiles,
+        teams,
+    )
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(competitions.bp)
     app.register_blueprint(organizer.bp)
     app.register_blueprint(teams.bp)
+    app.register_blueprint(discussion.bp)
+    app.register_blueprint(notifications.bp)
+    app.register_blueprint(groups.bp)
+    app.register_blueprint(profiles.bp)
     app.register_blueprint(api.bp)

@@ -27,7 +27,7 @@ from competitions.models import User
 from . import clock
 from .db import get_session
 from .errors import show_on_form
-from .forms import EmptyForm, ResetPasswordForm, SignInForm, SignUpForm, TokenForm
+from .forms import ChangePasswordForm, EmptyForm, ResetPasswordForm, SignInForm, SignUpForm, TokenForm
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -110,6 +110,11 @@ def signin():
 
 @bp.route("/signout", methods=["POST"])
 def signout():
+    if current_user.is_authenticated:
+        # Every session and remember cookie of this user ends, so a copied cookie signs nobody in.
+        session = get_session()
+        accounts.sign_out(session, current_user._get_current_object())
+        session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("competitions.index"))
@@ -121,7 +126,8 @@ def profile():
     return _render_profile()
 
 
-def _render_profile(token_form: TokenForm | None = None, status: int = 200):
+def _render_profile(token_form: TokenForm | None = None, status: int = 200,
+                    password_form: ChangePasswordForm | None = None):
     session = get_session()
     # Popped, so the plaintext is on this one page only: a reload no longer shows it.
     shown = cookie_session.pop(NEW_TOKEN_KEY, None)
@@ -129,6 +135,7 @@ def _render_profile(token_form: TokenForm | None = None, status: int = 200):
     response = make_response(render_template(
         "auth/profile.html", tokens=tokens.list_tokens(session, current_user), token_form=token_form or TokenForm(),
         revoke_form=EmptyForm(), sign_out_form=EmptyForm(), new_token=new_token,
+        password_form=password_form or ChangePasswordForm(),
         invitations=teams.pending_for(session, current_user, clock.now())), status)
     if new_token:
         no_store(response)
@@ -188,6 +195,26 @@ def sign_out_everywhere():
     flash(f"Signed out everywhere else; {revoked} API token{'s' if revoked != 1 else ''} revoked. "
           "This browser is still signed in.", "success")
     return redirect(url_for("auth.profile"))
+
+
+@bp.route("/profile/password", methods=["POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        session = get_session()
+        user = current_user._get_current_object()
+        try:
+            accounts.change_password(session, user, form.current_password.data, form.new_password.data)
+        except DomainError as exc:
+            session.rollback()
+            show_on_form(form, exc)
+        else:
+            session.commit()
+            _sign_in_again(user)
+            flash("Your password is changed. Every other session of yours was signed out.", "success")
+            return redirect(url_for("auth.profile"))
+    return _render_profile(password_form=form, status=422)
 
 
 # --- password reset links --------------------------------------------------------------------

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from competitions import accounts, bundles, catalog, tokens
+from competitions import accounts, bundles, catalog, housekeeping, tokens
 from competitions.errors import DomainError
 from competitions.models import Role, User
 
@@ -21,10 +21,11 @@ users_cli = AppGroup("users", help="Manage accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 demo_cli = AppGroup("demo", help="The demo competitions.")
 competitions_cli = AppGroup("competitions", help="Import and export competition bundles.")
+storage_cli = AppGroup("storage", help="Stored files: remove what nothing needs.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (users_cli, tokens_cli, demo_cli, competitions_cli):
+    for group in (users_cli, tokens_cli, demo_cli, competitions_cli, storage_cli):
         app.cli.add_command(group)
 
 
@@ -180,6 +181,28 @@ def export_competition(slug: str, path: str) -> None:
     except DomainError as exc:
         _fail(exc.message)
     click.echo(f"Exported {slug} to {written}")
+
+
+@storage_cli.command("gc")
+@click.option("--delete", is_flag=True, help="Remove the files (the default is a dry run that only lists them).")
+def storage_gc(delete: bool) -> None:
+    """List (or, with --delete, remove) interrupted uploads' temporary files, files no row needs
+    (refused for quota, unconfirmed previews, deleted competitions) and invalid submissions'
+    files past HOLDOUT_INVALID_RETENTION_DAYS. Files younger than a day are always kept."""
+    report = housekeeping.collect(get_session(), get_storage(), clock.now(),
+                                  current_app.config["INVALID_RETENTION_DAYS"], delete=delete)
+    for line in report.lines():
+        click.echo(line)
+
+
+@storage_cli.command("clean-temp")
+@click.option("--older-than-minutes", type=click.IntRange(min=0), default=0, show_default=True)
+def storage_clean_temp(older_than_minutes: int) -> None:
+    """Remove interrupted uploads' temporary files; run at start-up, before any worker serves."""
+    from datetime import timedelta
+
+    removed = housekeeping.remove_temp_files(get_storage(), timedelta(minutes=older_than_minutes))
+    click.echo(f"Removed {len(removed)} interrupted upload(s): {sum(size for _, size in removed):,} bytes.")
 
 
 def _first_admin(session):

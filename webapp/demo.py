@@ -1,4 +1,4 @@
-"""The demo: three competitions built from datasets scikit-learn ships, with baseline entries.
+"""The demo: four competitions of one study group, built from datasets scikit-learn ships, with baseline entries.
 
 Everything is generated locally (nothing is downloaded) and goes through the
 same bundle import and submission code that real users use.
@@ -24,8 +24,8 @@ from sklearn.preprocessing import StandardScaler
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from competitions import accounts, bundles, lifecycle, participation, submitting, teams
-from competitions.models import Competition, User
+from competitions import accounts, bundles, groups, lifecycle, participation, seasons, submitting, teams
+from competitions.models import Competition, Group, User
 from competitions.storage import Storage
 
 DEMO_LEARNERS = ["ada", "grace", "alan", "katherine"]
@@ -48,8 +48,8 @@ class DemoTask:
 TASKS = [
     DemoTask("breast-cancer", "Breast cancer diagnosis", "Predict the probability that a tumour is malignant.",
              "log_loss", "binary", "load_breast_cancer"),
-    DemoTask("diabetes", "Diabetes progression", "Predict disease progression one year after baseline.",
-             "rmse", "regression", "load_diabetes"),
+    DemoTask("diabetes", "Diabetes progression", "Predict disease progression one year after baseline (finished).",
+             "rmse", "regression", "load_diabetes", started_days_ago=50, deadline_in_days=-12, finalized=True),
     DemoTask("digits", "Handwritten digits", "Give a probability for each digit 0–9 in 8×8 images.",
              "multiclass_log_loss", "multiclass", "load_digits"),
     DemoTask("wine", "Wine cultivars", "Name the cultivar of each wine from its chemistry (finished).",
@@ -68,6 +68,7 @@ def seed(session: Session, storage: Storage, now: datetime) -> SeedReport:
     credentials: dict[str, str] = {}
     organizer = _ensure_user(session, "organizer", "organizer", credentials, now)
     learners = [_ensure_user(session, name, "learner", credentials, now) for name in ["learner", *DEMO_LEARNERS]]
+    new_group = _ensure_group(session, organizer, learners, now)
     created = []
     for task in TASKS:
         if session.scalar(select(Competition.id).where(Competition.slug == task.slug)) is not None:
@@ -79,12 +80,41 @@ def seed(session: Session, storage: Storage, now: datetime) -> SeedReport:
             _team_up(session, competition, learners[1:])
         _baselines(session, storage, competition, task, frames, learners[1:], now)
         if task.finalized:
-            # A finished competition shows the private board, the frozen results and the audit log.
-            lifecycle.finalize(session, competition, organizer, now)
+            # A finished competition shows the private board, the frozen results and the audit log;
+            # finalized the day after its deadline, inside the group's past season, it gives medals and points.
+            lifecycle.finalize(session, competition, organizer, competition.deadline_at + timedelta(days=1))
             session.commit()
+        if task.slug == DISCUSSION_TASK:
+            _discuss(session, competition, organizer, learners[1:])
         created.append(task.slug)
+    if new_group is not None:
+        # The past season is over: closed, it keeps its standings and takes no more points.
+        past = seasons.seasons_of(session, new_group)[-1]
+        seasons.close_season(session, past, organizer, past.end_at)
     session.commit()
     return SeedReport(created, credentials)
+
+
+GROUP_SLUG, GROUP_NAME = "ml-study-group", "ML Study Group"
+GROUP_DESCRIPTION = """A weekly study group working through tabular ML, one short competition at a time.
+
+Each season adds up **points** from every competition finalized in it; medals follow Kaggle's table.
+"""
+
+
+def _ensure_group(session: Session, organizer: User, learners: list[User], now: datetime) -> Group | None:
+    """The study group, its members, a past season and an open one; None when it already exists."""
+    if session.scalar(select(Group.id).where(Group.slug == GROUP_SLUG)) is not None:
+        return None
+    group = groups.create_group(session, organizer, GROUP_SLUG, GROUP_NAME, GROUP_DESCRIPTION, "public", now)
+    for learner in learners:
+        groups.set_role(session, group, organizer, learner.username, "member", now)
+    seasons.create_season(session, group, organizer, "Autumn season", now - timedelta(days=60),
+                          now - timedelta(days=3), now)
+    seasons.create_season(session, group, organizer, "Winter season", now - timedelta(days=3),
+                          now + timedelta(days=90), now)
+    session.commit()
+    return group
 
 
 def _ensure_user(session: Session, username: str, role: str, credentials: dict[str, str], now: datetime) -> User:
@@ -128,7 +158,7 @@ def _import(session: Session, storage: Storage, organizer: User, task: DemoTask,
             "id_column": "id", "start": now - timedelta(days=task.started_days_ago),
             "deadline": now + timedelta(days=task.deadline_in_days),
             "daily_limit": 5, "final_selections": 2, "public_fraction": 0.3, "seed": 42,
-            "sample_submission": "sample_submission.csv", "test_file": "test.csv"}}
+            "sample_submission": "sample_submission.csv", "test_file": "test.csv", "group": GROUP_SLUG}}
         (root / bundles.MANIFEST).write_text(tomli_w.dumps(manifest))
         return bundles.import_bundle(session, storage, organizer, root, now).competition
 
@@ -232,3 +262,45 @@ RULES = """1. One account per person.
 2. Train on `train.csv` only; do not hand-label the test set.
 3. Up to 5 submissions a day (reset at 00:00 UTC). Select up to 2 final submissions.
 """
+
+
+# --- a lively Discussion tab and one write-up on the finished competition -------------------------
+
+DISCUSSION_TASK = "wine"
+
+
+def _discuss(session: Session, competition: Competition, organizer: User, learners: list[User]) -> None:
+    """A question with an organizer's answer, a pinned announcement and the winner's write-up,
+    dated inside the competition's life (the rate limit counts posts minutes apart, these are days)."""
+    from competitions import discussion, leaderboard, writeups
+    from competitions.models import Team
+
+    by_name = {u.username: u for u in learners}
+    start = competition.start_at
+    discussion.create_topic(session, competition, organizer, "Welcome! Read this first",
+                            "Labels are **0, 1, 2**: one cultivar each. The metric is macro F1, so every class "
+                            "counts the same.\n\nAsk anything about the data here.", start + timedelta(hours=2),
+                            is_member=False, announcement=True)
+    question = discussion.create_topic(
+        session, competition, by_name["grace"], "Should the features be scaled?",
+        "The `proline` column is in the hundreds while `hue` is around 1. Does scaling matter here?",
+        start + timedelta(days=2), is_member=True)
+    discussion.reply(session, competition, organizer, question.id,
+                     "For linear models, yes: try\n\n```python\nfrom sklearn.preprocessing import StandardScaler\n"
+                     "model = make_pipeline(StandardScaler(), LogisticRegression())\n```\n"
+                     "Tree models do not care.", start + timedelta(days=2, hours=3), is_member=False)
+    discussion.reply(session, competition, by_name["alan"], question.id, "Scaling took my F1 from 0.7 to 0.95!",
+                     start + timedelta(days=3), is_member=True)
+    discussion.create_topic(session, competition, by_name["ada"], "Random forest vs. linear",
+                            "Has anyone compared them? My forest does slightly better on the public board.",
+                            start + timedelta(days=6), is_member=True)
+    winner = leaderboard.private_board(session, competition)[0]
+    team = session.get(Team, winner.team_id)
+    author = team.members[0].user
+    final = writeups.final_submissions(session, competition, team)[0]
+    writeups.publish(session, competition, author, title=f"#1: {final.description or 'our solution'}",
+                     body="## Approach\n\nStandardised the 13 features, then compared a regularised logistic "
+                          "regression with a random forest on 5-fold cross-validation.\n\n## What mattered\n\n"
+                          "- scaling, for the linear model;\n- not over-tuning to the public board.",
+                     submission_id=final.id, links=[], now=competition.finalized_at + timedelta(hours=6))
+    session.commit()

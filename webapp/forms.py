@@ -17,12 +17,14 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+PASSWORD_LENGTH = "Passwords need at least 10 characters (and at most 1024)."
+
 
 class SignUpForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired(), Length(3, 40)],
                            render_kw={"autocomplete": "username"})
     email = EmailField("Email (optional)", validators=[Optional(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=8, max=1024)],
+    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=1024, message=PASSWORD_LENGTH)],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Repeat password",
                             validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
@@ -32,6 +34,19 @@ class SignUpForm(FlaskForm):
 class SignInForm(FlaskForm):
     username = StringField("Username", validators=[DataRequired()], render_kw={"autocomplete": "username"})
     password = PasswordField("Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+
+
+class ChangePasswordForm(FlaskForm):
+    """Change the password on the profile page; the current one is required."""
+
+    current_password = PasswordField("Current password", validators=[DataRequired()],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("New password (at least 10 characters)",
+                                 validators=[DataRequired(), Length(min=10, max=1024, message=PASSWORD_LENGTH)],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Repeat new password",
+                            validators=[DataRequired(), EqualTo("new_password", "The passwords differ.")],
+                            render_kw={"autocomplete": "new-password"})
 
 
 class TokenForm(FlaskForm):
@@ -106,7 +121,11 @@ class CompetitionForm(FlaskForm):
                                        description="The last moment teams may invite, merge and leave. "
                                                    "Empty: 7 days before the deadline.")
     visibility = SelectField("Visibility", choices=[SelectChoice("public"),
-                                                         SelectChoice("unlisted", "unlisted (invite link)")])
+                                                         SelectChoice("unlisted", "unlisted (invite link)"),
+                                                         SelectChoice("group", "group (its members only)")])
+    # Choices are the groups the user hosts for, set by the view.
+    group = SelectField("Study group (optional)", choices=[SelectChoice("", "— none —")], validate_choice=False)
+    practice = BooleanField("Practice: a warm-up that gives no medals and no points")
     sample_submission = StringField("Sample submission (one of the data files)", validators=[Optional(), Length(max=255)],
                                     description="Checked against the solution, and marked on the Data tab.")
     test_file = StringField("Test file (one of the data files)", validators=[Optional(), Length(max=255)],
@@ -133,13 +152,14 @@ class SolutionForm(FlaskForm):
 
 
 class ConfirmSolutionForm(FlaskForm):
-    sha256 = HiddenField(validators=[DataRequired()])
+    # The preview's signed token (competitions/rescoring.py), never a bare hash.
+    token = HiddenField(validators=[DataRequired(), Length(max=300)])
 
 
 class ResetPasswordForm(FlaskForm):
     """Set a new password through an admin's one-time reset link."""
 
-    password = PasswordField("New password", validators=[DataRequired(), Length(min=8, max=1024)],
+    password = PasswordField("New password", validators=[DataRequired(), Length(min=10, max=1024, message=PASSWORD_LENGTH)],
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Repeat new password",
                             validators=[DataRequired(), EqualTo("password", "The passwords differ.")],

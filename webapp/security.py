@@ -1,7 +1,7 @@
 """Response security headers and CSRF protection."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -29,4 +29,8 @@ def _add_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
+    # Production only (HOLDOUT_ENV=production, served over HTTPS): browsers then refuse plain HTTP.
+    hsts = current_app.config.get("HSTS")
+    if hsts:
+        response.headers.setdefault("Strict-Transport-Security", hsts)
     return response

@@ -22,6 +22,7 @@ class State(str, enum.Enum):
 class Visibility(str, enum.Enum):
     PUBLIC = "public"
     UNLISTED = "unlisted"
+    GROUP = "group"  # only the members of the competition's group
 
 
 class Competition(Base):
@@ -59,10 +60,15 @@ class Competition(Base):
     invite_token: Mapped[str] = mapped_column(String(64))
     # Data download needs joining (accepting the rules) unless the organizer opens it.
     data_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A study group's competition: its organizers manage it, and visibility "group" limits it to members.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"), index=True)
+    # A warm-up: finalizing gives no medals and no points.
+    practice: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     owner = relationship("User")
+    group = relationship("Group")
     files: Mapped[list[CompetitionFile]] = relationship(
         back_populates="competition", cascade="all, delete-orphan", order_by="CompetitionFile.name"
     )

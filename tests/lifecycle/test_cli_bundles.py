@@ -1,6 +1,8 @@
 """The `flask --app wsgi ...` commands: bundles, users, tokens and the demo seed."""
 from __future__ import annotations
 
+import shutil
+import stat
 import zipfile
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from lifecycle_support import (
 from sqlalchemy import func, select
 
 from competitions import catalog, solutions
-from competitions.models import AuditEntry, Competition, Submission, Team, User
+from competitions.models import AuditEntry, Award, Competition, Group, GroupMember, Season, Submission, Team, User
 
 
 def write_bundle(root: Path, slug: str = "bundled", usage: bool = True) -> Path:
@@ -121,7 +123,7 @@ def test_users_and_tokens_commands(app, client, sessions, login):
     taken = runner.invoke(args=["users", "create", "BEA", "--password-stdin"], input="another passphrase\n")
     assert taken.exit_code != 0 and "taken" in taken.output
     short = runner.invoke(args=["users", "create", "cid", "--password-stdin"], input="short\n")
-    assert short.exit_code != 0 and "at least 8" in short.output
+    assert short.exit_code != 0 and "at least 10" in short.output
 
     promoted = runner.invoke(args=["users", "set-role", "bea", "admin"])
     assert promoted.exit_code == 0 and "bea is now admin." in promoted.output
@@ -150,10 +152,13 @@ def test_demo_seed_is_idempotent(app, sessions):
     def counts():
         with sessions() as s:
             return (s.scalar(select(func.count(Competition.id))), s.scalar(select(func.count(Submission.id))),
-                    s.scalar(select(func.count(User.id))))
+                    s.scalar(select(func.count(User.id))), s.scalar(select(func.count(Group.id))),
+                    s.scalar(select(func.count(GroupMember.id))), s.scalar(select(func.count(Season.id))),
+                    s.scalar(select(func.count(Award.id))))
 
     after_first = counts()
     assert after_first[0] == 4 and after_first[1] == 20  # five baseline entries each
+    assert after_first[3:] == (1, 6, 2, 8)  # organizer + 5 learners; 4 ranked solo teams in each finished one
     with sessions() as s:
         statuses = set(s.scalars(select(Submission.status)))
         assert statuses == {"scored"}
@@ -165,10 +170,71 @@ def test_demo_seed_is_idempotent(app, sessions):
         assert wine.finalized_at is not None and wine.metric_params["labels"] == ["0", "1", "2"]
         assert s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.competition_id == wine.id)) == 1
         assert by_slug["digits"].metric_params["labels"] == [str(d) for d in range(10)]
+        # One study group holds them all: a closed season with the two finished ones, and an open one.
+        group = s.scalar(select(Group))
+        assert group.slug == "ml-study-group" and {c.group_id for c in by_slug.values()} == {group.id}
+        past, current = sorted(s.scalars(select(Season)), key=lambda x: x.start_at)
+        assert past.closed_at is not None and current.closed_at is None
+        awarded = {(a.competition.slug, a.season_id) for a in s.scalars(select(Award))}
+        assert awarded == {("wine", past.id), ("diabetes", past.id)}
+        assert by_slug["diabetes"].finalized_at is not None
+        medals = sorted(a.medal for a in s.scalars(select(Award)) if a.medal)
+        assert medals == ["bronze", "bronze"]  # 4 ranked teams each: floor(40% of 4) = 1 bronze
         # One team of two, formed through an invitation, holds both members' submissions.
         team = s.scalar(select(Team).where(Team.competition_id == by_slug["digits"].id, Team.name == "Forest Friends"))
         assert sorted(m.user.username for m in team.members) == ["ada", "katherine"] and team.entries == 3
+        # A lively Discussion tab on the finished one: an announcement, a question answered, and a write-up.
+        from competitions.models import Post, Topic, WriteUp
+        assert s.scalar(select(func.count(Topic.id)).where(Topic.competition_id == wine.id)) == 3
+        assert s.scalar(select(func.count(Post.id))) == 5
+        assert s.scalar(select(func.count(WriteUp.id)).where(WriteUp.competition_id == wine.id)) == 1
     second = runner.invoke(args=["demo", "seed"])
     assert second.exit_code == 0, second.output
     assert "already present" in second.output
     assert counts() == after_first
+
+
+def _refused(runner, path) -> str:
+    result = runner.invoke(args=["competitions", "import", str(path), "--owner", "org"])
+    assert result.exit_code != 0
+    return result.output
+
+
+def test_import_follows_no_symlink_at_all(app, sessions, people, tmp_path):
+    runner = app.test_cli_runner()
+    secret = tmp_path / "elsewhere" / "answer-key.csv"
+    secret.parent.mkdir()
+    secret.write_bytes(solution_csv(shift=3))
+    for place, target in (("data/extra.csv", secret), ("solution.csv", secret), ("data", secret.parent),
+                          ("description.md", tmp_path / "elsewhere" / "missing.md")):
+        bundle = write_bundle(tmp_path / f"b{abs(hash(place))}")
+        link = bundle / place
+        if link.is_dir():
+            shutil.rmtree(link)
+        else:
+            link.unlink(missing_ok=True)
+        link.symlink_to(target)
+        assert "symbolic link" in _refused(runner, bundle), place
+    # In a zip, a symlink entry is refused too (zipfile would write it as a plain file of its target's name).
+    archive_path = tmp_path / "linked.zip"
+    source = write_bundle(tmp_path / "for-zip")
+    with zipfile.ZipFile(archive_path, "w") as archive:
+        for item in sorted(source.rglob("*")):
+            if item.is_file():
+                archive.write(item, item.relative_to(source).as_posix())
+        info = zipfile.ZipInfo("data/leak.csv")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(info, str(secret))
+    assert "symbolic link" in _refused(runner, archive_path)
+    with sessions() as s:
+        assert s.scalar(select(func.count(Competition.id))) == 0
+
+
+def test_import_refuses_the_solution_as_a_data_file(app, sessions, people, tmp_path):
+    runner = app.test_cli_runner()
+    bundle = write_bundle(tmp_path / "leaky")
+    shutil.copy(bundle / "solution.csv", bundle / "data" / "answers.csv")
+    output = _refused(runner, bundle)
+    assert "answers.csv" in output and "solution file itself" in output
+    with sessions() as s:
+        assert s.scalar(select(func.count(Competition.id))) == 0

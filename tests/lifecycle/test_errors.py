@@ -155,3 +155,16 @@ def test_a_draft_looks_exactly_like_a_missing_competition(client, people, make_c
     missing = client.get("/c/secret-draft-x")
     assert draft.status_code == missing.status_code == 404
     assert "No competition called &#39;secret-draft&#39;." in _page(draft)
+
+
+def test_a_file_housekeeping_removed_is_a_404_not_a_500(client, people, make_competition, join, submit, storage,
+                                                        login, clock):
+    from lifecycle_support import predictions
+
+    competition = make_competition(people.org)
+    join(competition, people.alice)
+    row = submit(competition, people.alice, predictions(0.2))
+    storage._path(row.file_sha256).unlink()
+    login(client, "alice")
+    gone = client.get(f"/c/house-prices/submissions/{row.id}/file")
+    assert gone.status_code == 404 and "no longer kept" in _page(gone)

@@ -98,8 +98,9 @@ HTML = [
     ("leaderboard-csv", "get", f"{C}/leaderboard.csv", None, (200,) * 6),
     ("leaderboard-csv-private", "get", f"{C}/leaderboard.csv?board=private", None,
      (403, 403, 403, 403, 200, 200)),
+    # Its owner holds the answer key, so cannot join as a learner; an admin may, to test (marked staff).
     ("join", "post", f"{C}/join", lambda r, w: {"accept_rules": "y"},
-     (SIGNIN,) + (f"302>{C}/submit",) * 5),
+     (SIGNIN,) + (f"302>{C}/submit",) * 3 + (403, f"302>{C}/submit")),
     ("submit-page", "get", f"{C}/submit", None, (SIGNIN, f"302>{C}", 200, f"302>{C}", f"302>{C}", f"302>{C}")),
     ("submit", "post", f"{C}/submit", lambda r, w: upload(r),
      (SIGNIN, f"302>{C}", f"302>{C}/submissions", f"302>{C}", f"302>{C}", f"302>{C}")),
@@ -167,6 +168,32 @@ HTML = [
     ("create-token", "post", "/profile/tokens", lambda r, w: {"label": "x"}, (SIGNIN,) + ("302>/profile",) * 5),
     ("sign-out-everywhere", "post", "/profile/sign-out-everywhere", None, (SIGNIN,) + ("302>/profile",) * 5),
     ("admin-reset-link", "post", "/admin/users/{uid}/reset-link", None, (SIGNIN, 403, 403, 403, 403, "302>/admin/users")),
+    # Discussion: everyone who sees the competition reads; joined learners, its organizer and admins post.
+    ("discussion", "get", f"{C}/discussion", None, (200,) * 6),
+    ("discussion-new-page", "get", f"{C}/discussion/new", None, (SIGNIN, 403, 200, 403, 200, 200)),
+    ("discussion-new", "post", f"{C}/discussion/new", lambda r, w: {"title": f"by {r}", "body": "hello"},
+     (SIGNIN, 403, "303>", 403, "303>", "303>")),
+    ("discussion-topic-unknown", "get", f"{C}/discussion/999999", None, (404,) * 6),
+    # Write-ups open at finalize: before, a member is sent back to the Solutions tab; others have no team.
+    ("solutions", "get", f"{C}/solutions", None, (200,) * 6),
+    ("writeup-page", "get", f"{C}/writeup", None, (SIGNIN, 403, f"303>{C}/solutions", 403, 403, 403)),
+    ("notifications", "get", "/notifications", None, (SIGNIN, 200, 200, 200, 200, 200)),
+    ("notifications-read", "post", "/notifications/read", None, (SIGNIN,) + ("303>/notifications",) * 5),
+    ("notifications-settings", "post", "/notifications/settings", lambda r, w: {"email_reply": "1"},
+     (SIGNIN,) + ("303>/notifications#settings",) * 5),
+    ("forgot-without-smtp", "get", "/forgot", None, (404,) * 6),
+    # Groups and portfolios (issue 9): any signed-in user may create a group; portfolios are public by default.
+    ("groups", "get", "/groups", None, (200,) * 6),
+    ("group-create", "post", "/groups", lambda r, w: {"slug": f"g-{r.replace('_', '-')}", "name": "G",
+                                                      "description": "", "visibility": "private"},
+     (SIGNIN, "303>/g/g-outsider", "303>/g/g-member", "303>/g/g-other-org", "303>/g/g-owner", "303>/g/g-admin")),
+    ("group-unknown", "get", "/g/no-such-group", None, (404,) * 6),
+    ("portfolio", "get", "/u/alice", None, (200,) * 6),
+    ("portfolio-print", "get", "/u/alice/print", None, (200,) * 6),
+    ("profile-edit-page", "get", "/profile/public", None, (SIGNIN, 200, 200, 200, 200, 200)),
+    ("profile-edit", "post", "/profile/public", lambda r, w: {"display_name": r, "bio": "", "github": "",
+                                                              "website": "", "visibility": "members"},
+     (SIGNIN,) + ("303>/u/carol", "303>/u/alice", "303>/u/org2", "303>/u/org", "303>/u/root")),
 ]
 
 API = [
@@ -174,7 +201,7 @@ API = [
     ("api-create", "post", A, lambda r, w: api_competition(f"api-by-{r.replace('_', '-')}"),
      (401, 403, 403, 201, 201, 201)),
     ("api-detail", "get", f"{A}/house-prices", None, (200,) * 6),
-    ("api-join", "post", f"{A}/house-prices/join", None, (401, 200, 200, 200, 200, 200)),
+    ("api-join", "post", f"{A}/house-prices/join", None, (401, 200, 200, 200, 403, 200)),
     ("api-files", "get", f"{A}/house-prices/files", None, (200,) * 6),
     ("api-file", "get", f"{A}/house-prices/files/train.csv", None, (403, 403, 200, 403, 200, 200)),
     ("api-file-solution-name", "get", f"{A}/house-prices/files/solution.csv", None, (404,) * 6),
@@ -200,7 +227,24 @@ API = [
     ("api-close", "post", f"{A}/house-prices/close", None, (401, 403, 403, 403, 200, 409)),
     ("api-reopen", "post", f"{A}/house-prices/reopen", {"reason": "typo in the key"}, (401, 403, 403, 403, 403, 409)),
     ("api-audit", "get", f"{A}/house-prices/audit", None, (401, 403, 403, 403, 200, 200)),
+    ("api-groups", "get", "/api/v1/groups", None, (200,) * 6),
+    # One slug for all: the first caller creates it, everyone after finds it taken.
+    ("api-group-create", "post", "/api/v1/groups", {"slug": "same-group", "name": "Same"},
+     (401, 201, 409, 409, 409, 409)),
+    ("api-group-unknown", "get", "/api/v1/groups/no-such-group", None, (404,) * 6),
+    ("api-portfolio", "get", "/api/v1/users/alice", None, (200,) * 6),
+    ("api-portfolio-unknown", "get", "/api/v1/users/nobody-here", None, (404,) * 6),
     ("api-unknown", "get", "/api/v1/nothing-here", None, (404,) * 6),
+    ("api-topics", "get", f"{A}/house-prices/topics", None, (200,) * 6),
+    ("api-topic-create", "post", f"{A}/house-prices/topics", {"title": "Q", "body": "?"},
+     (401, 403, 201, 403, 201, 201)),
+    ("api-topic-unknown", "get", "/api/v1/topics/999999", None, (404,) * 6),
+    ("api-post-unknown", "patch", "/api/v1/posts/999999", {"body": "x"}, (401, 404, 404, 404, 404, 404)),
+    ("api-writeups", "get", f"{A}/house-prices/writeups", None, (200,) * 6),
+    ("api-writeup-put", "put", f"{A}/house-prices/writeup", {"body": "how", "submission_id": 1},
+     (401, 403, 409, 403, 403, 403)),
+    ("api-notifications", "get", "/api/v1/notifications", None, (401, 200, 200, 200, 200, 200)),
+    ("api-notifications-read", "post", "/api/v1/notifications/read", {"all": True}, (401, 200, 200, 200, 200, 200)),
 ]
 
 

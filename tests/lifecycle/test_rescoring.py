@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 
 import pytest
 from lifecycle_support import DURING, UTC, assert_no_solution, predictions, sha256, solution_csv
@@ -16,6 +17,7 @@ from competitions.models import Solution, Submission, SubmissionScore
 # Under solution v1 alice is off by 0.1 and bob by 0.5. Solution v2 adds 1 to every target,
 # so alice is then off by 0.9 and bob by 0.5: the public ranks swap.
 V2 = solution_csv(shift=1)
+SECRET = "test-secret"
 
 
 @pytest.fixture
@@ -45,7 +47,7 @@ def test_preview_shows_new_scores_and_ranks_and_changes_nothing(sessions, storag
     before = snapshot(sessions, competition)
     with sessions() as s:
         c = catalog.get_competition(s, competition.slug)
-        preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(V2))
+        preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(V2), secret=SECRET, now=DURING)
         s.commit()
     assert preview.sha256 == sha256(V2)
     assert preview.counts == {"n_public": 10, "n_private": 10, "n_ignored": 0}
@@ -62,8 +64,8 @@ def test_confirm_installs_a_new_version_rescores_and_keeps_old_scores(sessions, 
     competition, a, b = scored
     with sessions() as s:
         c = catalog.get_competition(s, competition.slug)
-        preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(V2))
-        new = rescoring.confirm_replacement(s, storage, c, s.merge(people.org), preview.sha256, DURING)
+        preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(V2), secret=SECRET, now=DURING)
+        new = rescoring.confirm_replacement(s, storage, c, s.merge(people.org), preview.token, DURING, secret=SECRET)
         s.commit()
         assert new.version == 2
     subs, history, versions, board = snapshot(sessions, competition)
@@ -88,9 +90,9 @@ def test_only_managers_may_replace_the_solution(sessions, storage, people, score
         c = catalog.get_competition(s, competition.slug)
         for user in (people.alice, people.org2):
             with pytest.raises(Forbidden):
-                rescoring.preview_replacement(s, storage, c, s.merge(user), io.BytesIO(V2))
+                rescoring.preview_replacement(s, storage, c, s.merge(user), io.BytesIO(V2), secret=SECRET, now=DURING)
             with pytest.raises(Forbidden):
-                rescoring.confirm_replacement(s, storage, c, s.merge(user), sha256(V2), DURING)
+                rescoring.confirm_replacement(s, storage, c, s.merge(user), sha256(V2), DURING, secret=SECRET)
 
 
 def test_rescore_through_the_organizer_pages(app, client, people, login, sessions, clock, scored):
@@ -107,7 +109,8 @@ def test_rescore_through_the_organizer_pages(app, client, people, login, session
     # The public board, as learners see it, before and after confirming.
     before = client.get("/api/v1/competitions/house-prices/leaderboard").get_json()["entries"]
     assert [e["team"] for e in before] == ["alice", "bob"]
-    done = org.post("/organize/house-prices/solution/confirm", data={"sha256": sha256(V2)}, follow_redirects=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', html).group(1)
+    done = org.post("/organize/house-prices/solution/confirm", data={"token": token}, follow_redirects=True)
     assert "Solution version 2 installed" in done.get_data(as_text=True)
     after = client.get("/api/v1/competitions/house-prices/leaderboard")
     assert [e["team"] for e in after.get_json()["entries"]] == ["bob", "alice"]
@@ -122,7 +125,7 @@ def test_confirm_of_an_unknown_file_is_refused(sessions, storage, people, scored
     with sessions() as s:
         c = catalog.get_competition(s, competition.slug)
         with pytest.raises(Exception, match="expired"):
-            rescoring.confirm_replacement(s, storage, c, s.merge(people.org), "0" * 64, DURING)
+            rescoring.confirm_replacement(s, storage, c, s.merge(people.org), "0" * 64, DURING, secret=SECRET)
 
 
 def _bearer(sessions, user) -> dict:
@@ -137,8 +140,8 @@ def _bearer(sessions, user) -> dict:
 def _replace(sessions, storage, people, competition, data: bytes):
     with sessions() as s:
         c = catalog.get_competition(s, competition.slug)
-        preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(data))
-        rescoring.confirm_replacement(s, storage, c, s.merge(people.org), preview.sha256, DURING)
+        preview = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(data), secret=SECRET, now=DURING)
+        rescoring.confirm_replacement(s, storage, c, s.merge(people.org), preview.token, DURING, secret=SECRET)
         s.commit()
 
 
@@ -177,8 +180,8 @@ def test_a_scorer_failure_on_one_file_is_recorded_and_the_rest_are_rescored(sess
     with sessions() as s:
         c = catalog.get_competition(s, competition.slug)
         org = s.merge(people.org)
-        preview = rescoring.preview_replacement(s, storage, c, org, io.BytesIO(V2))
-        rescoring.confirm_replacement(s, storage, c, org, preview.sha256, DURING)
+        preview = rescoring.preview_replacement(s, storage, c, org, io.BytesIO(V2), secret=SECRET, now=DURING)
+        rescoring.confirm_replacement(s, storage, c, org, preview.token, DURING, secret=SECRET)
         s.commit()
     with sessions() as s:
         alice, bob = s.get(Submission, a.id), s.get(Submission, b.id)
@@ -201,3 +204,51 @@ def test_submit_refuses_a_session_with_pending_changes(sessions, storage, people
         s.rollback()
     with sessions() as s:
         assert catalog.get_competition(s, competition.slug).title == "House prices"
+
+
+def test_confirm_accepts_only_its_own_previews_token(sessions, storage, people, scored, make_competition):
+    """A known hash (another competition's answer key, say) installs nothing: the token binds the
+    preview to the organizer, the competition and a day."""
+    competition, _, _ = scored
+    other = make_competition(people.org2, slug="other-comp", solution=solution_csv(shift=5))
+    with sessions() as s:
+        c = catalog.get_competition(s, competition.slug)
+        theirs = catalog.get_competition(s, other.slug)
+        mine = rescoring.preview_replacement(s, storage, c, s.merge(people.org), io.BytesIO(V2),
+                                             secret=SECRET, now=DURING)
+        s.commit()
+        org = s.merge(people.org)
+        refused = [
+            sha256(V2),                                              # a bare hash
+            mine.token.replace(mine.sha256, solutions.current_solution(s, theirs).sha256),  # another file
+            mine.token[:-1] + ("0" if mine.token[-1] != "0" else "1"),  # a forged signature
+        ]
+        for token in refused:
+            with pytest.raises(Exception, match="expired or was not made here"):
+                rescoring.confirm_replacement(s, storage, c, org, token, DURING, secret=SECRET)
+        with pytest.raises(Exception, match="expired or was not made here"):  # another secret
+            rescoring.confirm_replacement(s, storage, c, org, mine.token, DURING, secret="other")
+        with pytest.raises(Exception, match="expired or was not made here"):  # a day later
+            rescoring.confirm_replacement(s, storage, c, org, mine.token, DURING + timedelta(days=1, seconds=1),
+                                          secret=SECRET)
+        s.rollback()
+        # The same organizer owns another competition: the token does not carry over to it.
+        make_competition(people.org, slug="org-second")
+        second = catalog.get_competition(s, "org-second")
+        with pytest.raises(Exception, match="expired or was not made here"):
+            rescoring.confirm_replacement(s, storage, second, s.merge(people.org), mine.token, DURING, secret=SECRET)
+        # An admin (a manager too) cannot use the organizer's token either.
+        with pytest.raises(Exception, match="expired or was not made here"):
+            rescoring.confirm_replacement(s, storage, c, s.merge(people.admin), mine.token, DURING, secret=SECRET)
+        assert solutions.current_solution(s, c).version == 1
+        rescoring.confirm_replacement(s, storage, c, s.merge(people.org), mine.token, DURING, secret=SECRET)
+        s.commit()
+        assert solutions.current_solution(s, c).version == 2
+
+
+def test_the_confirm_page_refuses_a_bare_hash(app, people, login, sessions, scored):
+    org = app.test_client()
+    login(org, "org")
+    done = org.post("/organize/house-prices/solution/confirm", data={"token": sha256(V2)}, follow_redirects=True)
+    assert "expired or was not made here" in done.get_data(as_text=True)
+    assert snapshot(sessions, scored[0])[2] == [(1, True)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from functools import wraps
 
-from flask import Blueprint, g, jsonify, request, send_file, url_for
+from flask import Blueprint, current_app, g, jsonify, request, send_file, url_for
 
 import scoring
 from competitions import (
@@ -26,11 +26,12 @@ from competitions.errors import DomainError, JoinRequired
 from competitions.scorer import MetricFailed, ScoringFailed
 from competitions.spec import parse_spec
 
-from .. import clock
+from .. import clock, limits
 from ..db import get_session
 from ..errors import error_response
+from ..input_guard import strict_json_loads
 from ..security import csrf
-from ..storage import get_storage
+from ..storage import get_storage, open_stored, upload_policy
 from .serialize import competition_json, file_json, submission_json
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -69,7 +70,8 @@ def _bearer_user():
 def _authenticate():
     g.api_user = _bearer_user()
     if request.headers.get("Authorization") and g.api_user is None:
-        return error_response(401, "unauthorized", "The API token is unknown or revoked.")
+        return limits.refuse_bad_api_token() or error_response(401, "unauthorized",
+                                                               "The API token is unknown or revoked.")
     return None
 
 
@@ -108,14 +110,14 @@ def list_metrics():
 @bp.get("/competitions")
 def list_competitions():
     rows = catalog.listed_competitions(get_session(), g.api_user, clock.now())
-    return jsonify([competition_json(c, clock.now()) for c in rows])
+    return jsonify([competition_json(c, clock.now(), viewer=g.api_user) for c in rows])
 
 
 @bp.post("/competitions")
 @token_required
 def create_competition():
     try:
-        metadata = json.loads(request.form.get("metadata") or "{}")
+        metadata = strict_json_loads(request.form.get("metadata") or "{}")
     except json.JSONDecodeError as exc:
         raise DomainError(f"metadata is not valid JSON: {exc}", field="metadata") from None
     if not isinstance(metadata, dict):
@@ -123,14 +125,16 @@ def create_competition():
     solution = request.files.get("solution")
     if solution is None or not solution.filename:
         raise DomainError("Attach the hidden solution file as 'solution'.", field="solution")
-    access.require_organizer(g.api_user)
+    if not metadata.get("group"):
+        # A group's hosts need no site role: hosting.create_competition checks them.
+        access.require_organizer(g.api_user)
     spec = parse_spec(metadata)
     files = [(f.filename, f.stream) for f in request.files.getlist("files") if f.filename]
     session = get_session()
     created = hosting.create_competition(session, get_storage(), g.api_user, spec, solution.stream, files,
                                          clock.now())
     session.commit()
-    body = competition_json(created.competition, clock.now(), manager=True)
+    body = competition_json(created.competition, clock.now(), viewer=g.api_user, manager=True)
     body["labels_from"] = created.labels_from
     return jsonify(body), 201
 
@@ -138,7 +142,7 @@ def create_competition():
 @bp.get("/competitions/<slug>")
 @_with_competition
 def competition_detail(competition):
-    return jsonify(competition_json(competition, clock.now(), manager=access.is_manager(competition, g.api_user)))
+    return jsonify(competition_json(competition, clock.now(), viewer=g.api_user, manager=access.is_manager(competition, g.api_user)))
 
 
 @bp.post("/competitions/<slug>/join")
@@ -163,7 +167,7 @@ def download_file(competition, name):
     session = get_session()
     team = participation.team_of(session, competition, g.api_user)
     row = catalog.downloadable_file(session, competition, g.api_user, team, name)
-    return send_file(get_storage().open(row.sha256), download_name=row.name, as_attachment=True,
+    return send_file(open_stored(row.sha256), download_name=row.name, as_attachment=True,
                      mimetype="text/csv" if row.name.endswith(".csv") else "application/octet-stream")
 
 
@@ -180,7 +184,7 @@ def _upload():
 def submit(competition):
     upload = _upload()
     receipt = submitting.submit(get_session(), get_storage(), competition, g.api_user, upload.filename,
-                                upload.stream, request.form.get("description", ""), clock.now())
+                                upload.stream, request.form.get("description", ""), clock.now(), upload_policy())
     body = submission_json(receipt.submission, reveal_private=False)
     body["remaining_today"] = receipt.quota.remaining_today
     body["resets_at"] = receipt.quota.resets_at.isoformat()
@@ -193,7 +197,7 @@ def submit(competition):
 def validate(competition):
     upload = _upload()
     problems = submitting.validate_only(get_session(), get_storage(), competition, g.api_user,
-                                        upload.stream, clock.now())
+                                        upload.stream, clock.now(), upload_policy())
     return jsonify({"valid": not problems, "problems": problems})
 
 
@@ -245,7 +249,7 @@ def update_competition(competition):
     spec = parse_spec({**hosting.settings_of(competition), **body})
     hosting.update_competition(session, get_storage(), competition, g.api_user, spec, clock.now())
     session.commit()
-    return jsonify(competition_json(competition, clock.now(), manager=True))
+    return jsonify(competition_json(competition, clock.now(), viewer=g.api_user, manager=True))
 
 
 @bp.post("/competitions/<slug>/solution")
@@ -257,10 +261,12 @@ def replace_solution(competition):
     if upload is None or not upload.filename:
         raise DomainError("Attach the new solution file as 'solution'.", field="solution")
     session = get_session()
+    now = clock.now()
     preview = rescoring.preview_replacement(session, get_storage(), competition, g.api_user, upload.stream,
-                                            request.form.get("public_fraction"), request.form.get("seed"))
-    new = rescoring.confirm_replacement(session, get_storage(), competition, g.api_user, preview.sha256,
-                                        clock.now())
+                                            request.form.get("public_fraction"), request.form.get("seed"),
+                                            secret=current_app.secret_key, now=now)
+    new = rescoring.confirm_replacement(session, get_storage(), competition, g.api_user, preview.token, now,
+                                        secret=current_app.secret_key)
     session.commit()
     return jsonify({"version": new.version, "n_public": new.n_public, "n_private": new.n_private,
                     "n_ignored": new.n_ignored,
@@ -310,7 +316,7 @@ def finalize(competition):
     session = get_session()
     lifecycle.finalize(session, competition, g.api_user, clock.now())
     session.commit()
-    return jsonify(competition_json(competition, clock.now(), manager=True))
+    return jsonify(competition_json(competition, clock.now(), viewer=g.api_user, manager=True))
 
 
 @bp.post("/competitions/<slug>/close")
@@ -320,7 +326,7 @@ def close_now(competition):
     session = get_session()
     lifecycle.close_now(session, competition, g.api_user, clock.now())
     session.commit()
-    return jsonify(competition_json(competition, clock.now(), manager=True))
+    return jsonify(competition_json(competition, clock.now(), viewer=g.api_user, manager=True))
 
 
 @bp.post("/competitions/<slug>/reopen")
@@ -330,7 +336,7 @@ def reopen(competition):
     session = get_session()
     lifecycle.reopen(session, competition, g.api_user, _reason(), clock.now())
     session.commit()
-    return jsonify(competition_json(competition, clock.now(), manager=True))
+    return jsonify(competition_json(competition, clock.now(), viewer=g.api_user, manager=True))
 
 
 @bp.get("/competitions/<slug>/audit")

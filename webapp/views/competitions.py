@@ -15,6 +15,7 @@ from competitions import (
     selection,
     submitting,
     teams,
+    writeups,
 )
 from competitions.errors import NotFound, QuotaExceeded
 from competitions.scorer import MetricFailed, ScoringFailed
@@ -23,7 +24,7 @@ from .. import clock
 from ..db import get_session
 from ..errors import returns_to
 from ..forms import EmptyForm, JoinForm, SubmitForm
-from ..storage import get_storage
+from ..storage import get_storage, open_stored, upload_policy
 
 bp = Blueprint("competitions", __name__)
 
@@ -104,7 +105,7 @@ def download(slug, name):
 def send_stored(sha256: str, name: str):
     """A stored file as a download under its own name."""
     mimetype = "text/csv" if name.endswith(".csv") else "application/octet-stream"
-    return send_file(get_storage().open(sha256), download_name=name, as_attachment=True, mimetype=mimetype)
+    return send_file(open_stored(sha256), download_name=name, as_attachment=True, mimetype=mimetype)
 
 
 def _which() -> str:
@@ -116,7 +117,8 @@ def board(slug):
     competition, team, manager, _ = load_visible(slug)
     which = _which()
     entries = leaderboard.board(get_session(), competition, which, _user())
-    return render_template("competitions/leaderboard.html", entries=entries, board=which,
+    links = writeups.team_ids_with_writeups(get_session(), competition) if which == "private" else {}
+    return render_template("competitions/leaderboard.html", entries=entries, board=which, writeups=links,
                            **_context(competition, team, manager, "leaderboard"))
 
 
@@ -142,10 +144,10 @@ def submit(slug):
         upload = form.file.data
         try:
             receipt = submitting.submit(get_session(), get_storage(), competition, current_user, upload.filename,
-                                        upload.stream, form.description.data or "", clock.now())
+                                        upload.stream, form.description.data or "", clock.now(), upload_policy())
         except submitting.InvalidSubmission as exc:
             problems, status = exc.problems, 422
-        except QuotaExceeded as exc:
+        except (QuotaExceeded, submitting.StorageBudgetExceeded) as exc:
             flash(exc.message, "error")
             status = 429
         except MetricFailed as exc:  # the competition's metric plugin failed: recorded for the organizers

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -13,6 +13,7 @@ from competitions import (
     audit,
     catalog,
     exports,
+    groups,
     hosting,
     lifecycle,
     moderation,
@@ -38,7 +39,8 @@ from ..forms import (
     ReopenForm,
     SolutionForm,
 )
-from ..storage import get_storage
+from ..input_guard import strict_json_loads
+from ..storage import get_storage, open_stored
 
 bp = Blueprint("organizer", __name__, url_prefix="/organize")
 
@@ -52,14 +54,14 @@ def _metric_choices() -> list[SelectChoice]:
 SPEC_FIELDS = ("title", "slug", "subtitle", "description_md", "rules_md", "metric", "id_column", "start_at",
                "deadline_at", "daily_limit", "total_limit", "final_selections", "max_team_size",
                "team_merger_deadline", "visibility", "public_fraction", "seed", "sample_submission", "test_file",
-               "data_open", "labels")
+               "data_open", "labels", "group", "practice")
 
 
 def _spec_from(form: CompetitionForm):
     data = {name: getattr(form, name).data for name in SPEC_FIELDS}
     raw = (form.metric_params.data or "").strip()
     try:
-        data["metric_params"] = json.loads(raw) if raw else {}
+        data["metric_params"] = strict_json_loads(raw) if raw else {}
     except json.JSONDecodeError:
         raise DomainError('Metric parameters must be JSON, such as {"k": 5}.', field="metric_params") from None
     return parse_spec(data)
@@ -80,14 +82,31 @@ def _managed(slug: str):
     return competition
 
 
+def _group_choices(form: CompetitionForm, current=None) -> None:
+    """The groups this user hosts for (and the competition's own, kept when editing)."""
+    hosted = groups.hosted_groups(get_session(), current_user)
+    if current is not None and current.id not in {g.id for g in hosted}:
+        hosted.append(current)
+    form.group.choices = [SelectChoice("", "— none —")] + [SelectChoice(g.slug, g.name) for g in hosted]
+
+
+def _may_host(user) -> bool:
+    """Site organizers, and the owners and organizers of a study group (for that group)."""
+    return user.can_organize or bool(groups.hosted_groups(get_session(), user))
+
+
 @bp.route("/new", methods=["GET", "POST"])
-@role_required(lambda u: u.can_organize)
+@role_required(_may_host)
 def new_competition():
     form = NewCompetitionForm()
     form.metric.choices = _metric_choices()
+    _group_choices(form)
     status = 200
     if request.method == "GET":
         form.start_at.data = clock.now().strftime("%Y-%m-%dT%H:%M")
+        if request.args.get("group"):
+            form.group.data = request.args["group"]
+            form.visibility.data = "group"
     if form.validate_on_submit():
         session = get_session()
         try:
@@ -121,8 +140,10 @@ def edit(slug):
     competition = _managed(slug)
     form = CompetitionForm(obj=competition)
     form.metric.choices = _metric_choices()
+    _group_choices(form, competition.group)
     status = 200
     if request.method == "GET":
+        form.group.data = competition.group.slug if competition.group_id else ""
         params = dict(competition.metric_params or {})
         form.labels.data = ", ".join(params.pop("labels", []))
         form.metric_params.data = json.dumps(params)
@@ -202,7 +223,7 @@ def download_solution(slug):
     current = solutions.current_solution(get_session(), competition)
     if current is None:
         raise NotFound("This competition has no solution file.")
-    return send_file(get_storage().open(current.sha256), as_attachment=True,
+    return send_file(open_stored(current.sha256), as_attachment=True,
                      download_name=f"{competition.slug}-solution-v{current.version}.csv")
 
 
@@ -216,8 +237,9 @@ def preview_solution(slug):
         flash("Choose the new solution file.", "error")
         return redirect(url_for(".manage", slug=slug), 303)
     preview = rescoring.preview_replacement(get_session(), get_storage(), competition, current_user,
-                                            form.solution.data.stream, form.public_fraction.data, form.seed.data)
-    confirm = ConfirmSolutionForm(sha256=preview.sha256)
+                                            form.solution.data.stream, form.public_fraction.data, form.seed.data,
+                                            secret=current_app.secret_key, now=clock.now())
+    confirm = ConfirmSolutionForm(token=preview.token)
     return render_template("organizer/preview.html", c=competition, preview=preview, form=confirm)
 
 
@@ -229,8 +251,8 @@ def confirm_solution(slug):
     form = ConfirmSolutionForm()
     if form.validate_on_submit():
         session = get_session()
-        new = rescoring.confirm_replacement(session, get_storage(), competition, current_user, form.sha256.data,
-                                            clock.now())
+        new = rescoring.confirm_replacement(session, get_storage(), competition, current_user, form.token.data,
+                                            clock.now(), secret=current_app.secret_key)
         session.commit()
         flash(f"Solution version {new.version} installed; every submission was re-scored.", "success")
     return redirect(url_for(".manage", slug=slug), 303)

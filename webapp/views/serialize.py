@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from competitions import access
 from competitions.models import Competition, CompetitionFile, Submission
 
 
@@ -10,7 +11,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def competition_json(c: Competition, now: datetime, *, manager: bool = False) -> dict:
+def competition_json(c: Competition, now: datetime, *, manager: bool = False, viewer=None) -> dict:
     body = {
         "slug": c.slug, "title": c.title, "subtitle": c.subtitle, "metric": c.metric,
         "metric_params": c.metric_params or {}, "id_column": c.id_column, "state": c.state_at(now).value,
@@ -19,7 +20,7 @@ def competition_json(c: Competition, now: datetime, *, manager: bool = False) ->
         "visibility": c.visibility, "description": c.description_md, "rules": c.rules_md,
         "max_team_size": c.max_team_size, "team_merger_deadline": _iso(c.merger_deadline()),
         "sample_submission": c.sample_submission, "test_file": c.test_file, "data_open": c.data_open,
-        "owner": c.owner.username,
+        "owner": c.owner.username, "group": access.shown_group(c, viewer), "practice": c.practice,
     }
     if manager:
         body["invite_token"] = c.invite_token
