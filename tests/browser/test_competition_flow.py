@@ -5,23 +5,17 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from browser_support import PASSWORD, sign_in
 from playwright.sync_api import expect
 
 from competitions.db import make_session_factory
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long enough password"
 SOLUTION = "id,target,Usage\n" + "".join(
     f"{i},{i % 2},{'Public' if i < 4 else 'Private'}\n" for i in range(10))
 
 
-def _sign_in(page, username: str) -> None:
-    page.goto("/signin")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    expect(page.locator("nav .me")).to_have_text(username)
 
 
 def _sign_out(page) -> None:
@@ -51,11 +45,11 @@ def _host(page, tmp_path) -> None:
 def test_learner_sees_every_problem_then_a_score_and_a_rank(page, make_user, tmp_path):
     make_user("olga", PASSWORD, role="organizer")
     make_user("lena", PASSWORD)
-    _sign_in(page, "olga")
+    sign_in(page, "olga")
     _host(page, tmp_path)
     _sign_out(page)
 
-    _sign_in(page, "lena")
+    sign_in(page, "lena")
     page.goto("/c/parity")
     expect(page.locator("main strong")).to_contain_text("odd")  # Markdown rendered
     page.locator("form.join button").click()
@@ -93,7 +87,7 @@ def test_learner_sees_every_problem_then_a_score_and_a_rank(page, make_user, tmp
 
 def test_organizer_finalize_asks_for_confirmation(page, make_user, tmp_path, engine):
     make_user("olga", PASSWORD, role="organizer")
-    _sign_in(page, "olga")
+    sign_in(page, "olga")
     _host(page, tmp_path)
     # Move the deadline into the past so finalizing is allowed.
     with make_session_factory(engine)() as s:

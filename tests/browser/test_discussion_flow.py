@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from browser_support import PASSWORD, shoot, sign_in
 from playwright.sync_api import expect
 
 from competitions import hosting, participation
@@ -18,9 +19,7 @@ from competitions.storage import LocalStorage
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long enough password"
 SOLUTION = "id,target,Usage\n" + "".join(f"{i},{i % 2},{'Public' if i < 4 else 'Private'}\n" for i in range(10))
-SIZES = {"wide": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 XSS_TITLE = '<img src=x onerror="window.__xss=1">Scaling?'
 XSS_BODY = ("Does **scaling** matter? <script>window.__xss=2</script> <img src=x onerror=\"window.__xss=3\">\n\n"
             "[a link](javascript:window.__xss=4) and [docs](https://scikit-learn.org/stable/)\n\n"
@@ -28,21 +27,8 @@ XSS_BODY = ("Does **scaling** matter? <script>window.__xss=2</script> <img src=x
             "inside its box on a phone rather than widen the page\n```\n")
 
 
-def _sign_in(page, username: str) -> None:
-    page.goto("/signin")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    expect(page.locator("nav .me")).to_have_text(username)
 
 
-def _shoot(page, name: str, shots: Path) -> None:
-    for label, size in SIZES.items():
-        page.set_viewport_size(size)
-        page.screenshot(path=str(shots / f"{name}-{label}.png"), full_page=True)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} at {label} width overflows by {overflow}px"
-    page.set_viewport_size(SIZES["wide"])
 
 
 def test_question_answer_pin_and_notification(browser, page, live_server, make_user, engine, tmp_path):
@@ -60,7 +46,7 @@ def test_question_answer_pin_and_notification(browser, page, live_server, make_u
         s.commit()
 
     # Ana asks, with hostile markup in the title, the body and a link.
-    _sign_in(page, "ana")
+    sign_in(page, "ana")
     page.goto("/c/parity")
     page.locator("nav.tabs a", has_text="Discussion").click()
     page.locator("a.button", has_text="New topic").click()
@@ -75,14 +61,14 @@ def test_question_answer_pin_and_notification(browser, page, live_server, make_u
     expect(link).to_have_attribute("rel", "nofollow ugc noopener")
     expect(page.locator(".post-body a", has_text="a link")).not_to_have_attribute("href", re.compile("javascript"))
     expect(page.locator(".codehilite span.kn").first).to_have_text("from")  # highlighted on the server
-    _shoot(page, "discussion-topic", shots)
+    shoot(page, "discussion-topic", shots)
 
     # Olga, in her own browser, answers and pins it.
     other = browser.new_context(base_url=live_server.url)
     other.set_default_timeout(10_000)
     olga = other.new_page()
     try:
-        _sign_in(olga, "olga")
+        sign_in(olga, "olga")
         olga.goto(topic_url)
         olga.locator("#reply textarea[name=body]").fill("Yes: use a `StandardScaler` for linear models.")
         olga.locator("#reply button", has_text="Post reply").click()
@@ -91,7 +77,7 @@ def test_question_answer_pin_and_notification(browser, page, live_server, make_u
         expect(olga.locator(".flash.info")).to_have_text("Topic pinned.")
         olga.goto("/c/parity/discussion")
         expect(olga.locator(".topic-row.pinned .badge")).to_have_text("pinned")
-        _shoot(olga, "discussion-list", shots)
+        shoot(olga, "discussion-list", shots)
         assert olga.evaluate("window.__xss") is None
     finally:
         other.close()
@@ -102,7 +88,7 @@ def test_question_answer_pin_and_notification(browser, page, live_server, make_u
     page.locator("a.notif-link").click()
     expect(page.locator(".notification.unread")).to_have_count(1)
     expect(page.locator(".notification-text")).to_contain_text("olga replied in")
-    _shoot(page, "notifications", shots)
+    shoot(page, "notifications", shots)
     page.locator(".notification-text").click()
     expect(page).to_have_url(re.compile(r"/c/parity/discussion/\d+#post-\d+$"))
     expect(page.locator("a.notif-link .count")).to_have_count(0)

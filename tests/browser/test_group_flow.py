@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from browser_support import PASSWORD, SIZES, shoot, sign_in
 from playwright.sync_api import expect
 
 from competitions import catalog, groups, participation, submitting
@@ -18,30 +19,15 @@ from competitions.storage import LocalStorage
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long enough password"
 SOLUTION = "id,target,Usage\n" + "".join(f"{i},{i % 2},{'Public' if i < 4 else 'Private'}\n" for i in range(10))
-SIZES = {"wide": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
 def _guess(confidence: float) -> bytes:
     return ("id,target\n" + "".join(f"{i},{confidence if i % 2 else 1 - confidence}\n" for i in range(10))).encode()
 
 
-def _sign_in(page, username: str) -> None:
-    page.goto("/signin")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    expect(page.locator("nav .me")).to_have_text(username)
 
 
-def _shoot(page, name: str, shots: Path) -> None:
-    for label, size in SIZES.items():
-        page.set_viewport_size(size)
-        page.screenshot(path=str(shots / f"{name}-{label}.png"), full_page=True)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} at {label} width overflows by {overflow}px"
-    page.set_viewport_size(SIZES["wide"])
 
 
 def _field_entries(engine, data_dir: Path, entrants: dict) -> None:
@@ -65,7 +51,7 @@ def test_group_competition_gives_medals_and_standings(browser, page, live_server
     now = datetime.now(timezone.utc)
 
     page.set_viewport_size(SIZES["wide"])
-    _sign_in(page, "gina")
+    sign_in(page, "gina")
     page.goto("/groups")
     page.locator("input[name=name]").fill("Deep learners")
     page.locator("input[name=slug]").fill("deep")
@@ -81,13 +67,13 @@ def test_group_competition_gives_medals_and_standings(browser, page, live_server
     expect(page.locator(".flash.success")).to_contain_text("Season opened")
     link = page.locator("code.token").first.inner_text().strip()
     assert re.fullmatch(re.escape(live_server.url) + r"/g/deep/join/[A-Za-z0-9_-]{20,}", link), link
-    _shoot(page, "group-new", shots)
+    shoot(page, "group-new", shots)
 
     other = browser.new_context(base_url=live_server.url)
     other.set_default_timeout(10_000)
     mx = other.new_page()
     try:
-        _sign_in(mx, "max")
+        sign_in(mx, "max")
         mx.goto(link)
         mx.locator("button", has_text="Join the group").click()
         expect(mx).to_have_url(re.compile(r"/g/deep$"))
@@ -130,7 +116,7 @@ def test_group_competition_gives_medals_and_standings(browser, page, live_server
         expect(mx.locator("table.portfolio tbody tr")).to_have_count(1)
         expect(mx.locator("table.portfolio .medal.silver")).to_have_text("silver")
         expect(mx.locator(".medal-totals")).to_contain_text("1 silver")
-        _shoot(mx, "portfolio", shots)
+        shoot(mx, "portfolio", shots)
         mx.goto("/u/peer0")
         expect(mx.locator("table.portfolio .medal.bronze")).to_have_text("bronze")
     finally:
@@ -143,7 +129,7 @@ def test_group_competition_gives_medals_and_standings(browser, page, live_server
     expect(rows.nth(1)).to_contain_text("peer0")
     expect(page.locator("table.standings svg.sparkline")).to_have_count(5)
     expect(page.locator(".group-competitions")).to_contain_text("won by max")
-    _shoot(page, "group-page", shots)
+    shoot(page, "group-page", shots)
     page.goto("/u/peer0/print")
     expect(page.locator("h1")).to_have_text("peer0")
     assert not page.problems.page_errors and not page.problems.csp_violations

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from browser_support import PASSWORD, SIZES, shoot, sign_in
 from playwright.sync_api import expect
 
 from competitions import hosting, participation, submitting
@@ -18,18 +19,10 @@ from competitions.storage import LocalStorage
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "a long enough password"
 SOLUTION = "id,target,Usage\n" + "".join(f"{i},{i % 2},{'Public' if i < 4 else 'Private'}\n" for i in range(10))
 GUESS = "id,target\n" + "".join(f"{i},{0.9 if i % 2 else 0.1}\n" for i in range(10))
-SIZES = {"wide": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
-def _sign_in(page, username: str) -> None:
-    page.goto("/signin")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("main button[type=submit]").click()
-    expect(page.locator("nav .me")).to_have_text(username)
 
 
 def _competition_with_one_entry(engine, data_dir: Path, owner, learner) -> None:
@@ -47,14 +40,6 @@ def _competition_with_one_entry(engine, data_dir: Path, owner, learner) -> None:
         submitting.submit(s, storage, c, s.merge(learner), "guess.csv", io.BytesIO(GUESS.encode()), "", now)
 
 
-def _shoot(page, name: str, shots: Path) -> None:
-    """Screenshots at both sizes; at each, nothing may stick out sideways."""
-    for label, size in SIZES.items():
-        page.set_viewport_size(size)
-        page.screenshot(path=str(shots / f"{name}-{label}.png"), full_page=True)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 0, f"{name} at {label} width overflows by {overflow}px"
-    page.set_viewport_size(SIZES["wide"])
 
 
 def test_an_invite_link_opened_in_a_second_browser_merges_two_learners(browser, page, live_server, make_user,
@@ -67,7 +52,7 @@ def test_an_invite_link_opened_in_a_second_browser_merges_two_learners(browser, 
     _competition_with_one_entry(engine, live_server.data_dir, owner, ana)
 
     page.set_viewport_size(SIZES["wide"])
-    _sign_in(page, "ana")
+    sign_in(page, "ana")
     page.goto("/c/parity")
     page.locator("nav.tabs a", has_text="Team").click()
     expect(page).to_have_url(re.compile(r"/c/parity/team$"))
@@ -75,7 +60,7 @@ def test_an_invite_link_opened_in_a_second_browser_merges_two_learners(browser, 
     expect(page.locator(".flash.success")).to_contain_text("Invite link created")
     link = page.locator("ul.invitations code.token").first.inner_text().strip()
     assert re.fullmatch(re.escape(live_server.url) + r"/invitations/[A-Za-z0-9_-]{20,}", link), link
-    _shoot(page, "team-tab", shots)
+    shoot(page, "team-tab", shots)
 
     # Ben, in a browser of his own (own cookies), has not joined: the invitation shows the rules first.
     other = browser.new_context(base_url=live_server.url)
@@ -85,12 +70,12 @@ def test_an_invite_link_opened_in_a_second_browser_merges_two_learners(browser, 
     ben.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
         ben.set_viewport_size(SIZES["wide"])
-        _sign_in(ben, "ben")
+        sign_in(ben, "ben")
         ben.goto(link)
         expect(ben.locator("h1")).to_have_text("Team invitation")
         expect(ben.locator("main")).to_contain_text("ana invites you to join team ana in Parity")
         expect(ben.locator(".rules strong")).to_have_text("together")  # the rules, rendered
-        _shoot(ben, "invitation", shots)
+        shoot(ben, "invitation", shots)
         ben.locator("button", has_text="Accept and join").click()
         expect(ben.locator(".field.checkbox .error")).to_contain_text("Accept the rules")
         ben.locator("input[name=accept_rules]").check()
@@ -103,7 +88,7 @@ def test_an_invite_link_opened_in_a_second_browser_merges_two_learners(browser, 
         rows = ben.locator("table.leaderboard tbody tr")
         expect(rows).to_have_count(1)
         expect(rows.first.locator("td.members")).to_have_text("ana, ben")
-        _shoot(ben, "leaderboard", shots)  # the members column too: on a phone it scrolls inside the table
+        shoot(ben, "leaderboard", shots)  # the members column too: on a phone it scrolls inside the table
         assert not errors
     finally:
         other.close()
@@ -113,5 +98,5 @@ def test_an_invite_link_opened_in_a_second_browser_merges_two_learners(browser, 
     expect(page.locator("table.members tbody tr")).to_have_count(2)
     expect(page.locator("ul.invitations")).to_have_count(0)
     expect(page.locator(".callout").first).to_contain_text("The merge reset the final selections")
-    _shoot(page, "team-tab-merged", shots)
+    shoot(page, "team-tab-merged", shots)
     assert not page.problems.page_errors and not page.problems.csp_violations

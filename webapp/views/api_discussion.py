@@ -59,6 +59,17 @@ def _is_member(competition) -> bool:
     return discussion.is_member(get_session(), competition, g.api_user)
 
 
+def _topic_and_competition(topic_id: int):
+    """The topic if the caller may see its competition; 404 otherwise, never naming the competition."""
+    topic = get_session().get(discussion.Topic, topic_id)
+    if topic is None:
+        raise NotFound("No such topic.")
+    try:
+        return topic, _visible(topic.competition.slug)
+    except NotFound:
+        raise NotFound("No such topic.") from None
+
+
 def _post_and_competition(post_id: int):
     """The post if the caller may see its competition; 404 otherwise, as for a post that does not exist."""
     session = get_session()
@@ -101,14 +112,7 @@ def create_topic(competition):
 
 @bp.get("/topics/<int:topic_id>")
 def get_topic(topic_id):
-    session = get_session()
-    topic = session.get(discussion.Topic, topic_id)
-    if topic is None:
-        raise NotFound("No such topic.")
-    try:
-        competition = _visible(topic.competition.slug)
-    except NotFound:
-        raise NotFound("No such topic.") from None
+    _, competition = _topic_and_competition(topic_id)
     return jsonify(_topic_detail(competition, topic_id))
 
 
@@ -116,13 +120,7 @@ def get_topic(topic_id):
 @token_required
 def create_reply(topic_id):
     session = get_session()
-    topic = session.get(discussion.Topic, topic_id)
-    if topic is None:
-        raise NotFound("No such topic.")
-    try:
-        competition = _visible(topic.competition.slug)
-    except NotFound:
-        raise NotFound("No such topic.") from None
+    topic, competition = _topic_and_competition(topic_id)
     body = _body()
     post = discussion.reply(session, competition, g.api_user, topic_id, _text(body, "body"), clock.now(),
                             is_member=_is_member(competition), parent_id=body.get("parent_id"))
@@ -195,13 +193,7 @@ def unvote(post_id):
 @token_required
 def pin(topic_id):
     session = get_session()
-    topic = session.get(discussion.Topic, topic_id)
-    if topic is None:
-        raise NotFound("No such topic.")
-    try:
-        competition = _visible(topic.competition.slug)
-    except NotFound:
-        raise NotFound("No such topic.") from None  # never name a competition the caller cannot see
+    topic, competition = _topic_and_competition(topic_id)
     discussion.set_pinned(session, competition, topic_id, g.api_user, _flag(_body(), "pinned", True))
     session.commit()
     return jsonify({"id": topic.id, "pinned": topic.pinned})
