@@ -200,7 +200,7 @@ def join_by_code(session: Session, slug: str, user: User, code: str, now: dateti
 def check_invite(session: Session, slug: str, user: User, code: str | None) -> Group:
     """The group an invite link leads to; NotFound for a wrong or rotated code (members pass anyway)."""
     group = get_group(session, slug)
-    if access.group_role(group, user) is None and not (code and hmac.compare_digest(str(code), group.invite_code)):
+    if access.group_role(group, user) is None and not (code and hmac.compare_digest(str(code).encode(), group.invite_code.encode())):
         raise NotFound("This invite link is not valid (anymore). Ask an owner of the group for the current one.")
     return group
 

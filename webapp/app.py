@@ -31,6 +31,7 @@ def _register_blueprints(app: Flask) -> None:
         admin,
         api,
         api_discussion,
+        api_docs,
         api_groups,
         competitions,
         discussion,
@@ -51,3 +52,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(groups.bp)
     app.register_blueprint(profiles.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_docs.bp)

@@ -32,8 +32,17 @@ NUL = "\x00"
 NUL_MESSAGE = "The request contains a NUL character (\\0), which no text field can hold."
 
 
+# 0 .. 2147483647 (MAX_ID), leading zeros allowed as Werkzeug's int converter allows them.
+_UP_TO_MAX_ID = (r"0*(?:[0-9]{1,9}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+                 r"|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])")
+
+
 class IdConverter(IntegerConverter):
     """``<int:...>`` bounded to what an INTEGER id column holds: a larger number matches no route (404)."""
+
+    # The bound is in the regex too: a converter that refuses in to_python makes Werkzeug answer 405
+    # (not 404) when another rule on the same path takes a different method, e.g. DELETE /posts/<huge>.
+    regex = _UP_TO_MAX_ID
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002 - Werkzeug's names
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

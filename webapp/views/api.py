@@ -390,7 +390,7 @@ def rename_team(competition):
 @_with_competition
 def create_invitation(competition):
     body = request.get_json(silent=True) or {}
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or not isinstance(body.get("username") or "", str):
         raise DomainError('Send JSON like {"username": "ada"}, or {} for a link.', field="username")
     session = get_session()
     row = teams.invite(session, competition, g.api_user, clock.now(), username=body.get("username") or None)

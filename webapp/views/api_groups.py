@@ -18,6 +18,13 @@ def _body() -> dict:
     return body
 
 
+def _optional_text(body: dict, name: str) -> str | None:
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise DomainError(f"{name} must be text.", field=name)
+    return value
+
+
 def group_json(view: groups.GroupView, *, with_counts: bool = True) -> dict:
     group = view.group
     body = {"slug": group.slug, "name": group.name, "description": group.description_md,
@@ -62,8 +69,9 @@ def update_group(slug):
     body = _body()
     session = get_session()
     view = _view(slug)
-    groups.update_group(session, view.group, g.api_user, name=body.get("name"), description=body.get("description"),
-                        visibility=body.get("visibility"))
+    groups.update_group(session, view.group, g.api_user, name=_optional_text(body, "name"),
+                        description=_optional_text(body, "description"),
+                        visibility=_optional_text(body, "visibility"))
     if body.get("rotate_invite_code"):
         groups.rotate_code(session, view.group, g.api_user)
     session.commit()
@@ -74,6 +82,8 @@ def update_group(slug):
 @token_required
 def join_group(slug):
     body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        raise DomainError('Send JSON like {"code": "..."} with the invite code.', field="code")
     session = get_session()
     member = groups.join_by_code(session, slug, g.api_user, str(body.get("code") or ""), clock.now())
     session.commit()
@@ -121,7 +131,7 @@ def create_season(slug):
     body = _body()
     session = get_session()
     view = _view(slug)
-    season = seasons.create_season(session, view.group, g.api_user, body.get("name"), body.get("start"),
+    season = seasons.create_season(session, view.group, g.api_user, _optional_text(body, "name"), body.get("start"),
                                    body.get("end"), clock.now())
     session.commit()
     return jsonify(seasons.season_json(season, clock.now())), 201
