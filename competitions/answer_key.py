@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 import scoring
 
-from . import catalog
+from . import catalog, solutions
 from .errors import DomainError
 from .models import Competition
 from .storage import Storage
@@ -102,10 +102,8 @@ def _solution_labels(competition: Competition, raw: bytes) -> list[str]:
 
 
 def _read_text_table(raw: bytes, field: str) -> pd.DataFrame:
-    compression = "gzip" if raw[:2] == b"\x1f\x8b" else "zip" if raw[:2] == b"PK" else None
     try:
-        return pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, compression=compression,
-                           index_col=False)
+        return solutions.text_table(raw)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise DomainError(f"The sample submission cannot be read as CSV: {exc}", field=field) from None
 

@@ -42,7 +42,7 @@ def seconds_to_reset(now: datetime) -> int:
 def quota_view(session: Session, competition: Competition, team: Team, now: datetime) -> QuotaView:
     used = session.scalar(select(QuotaUsage.used).where(
         QuotaUsage.team_id == team.id, QuotaUsage.day == utc_day(now))) or 0
-    total = _total_used(session, team)
+    total = submissions_used(session, team)
     total_remaining = None if competition.total_limit is None else max(0, competition.total_limit - total)
     remaining = max(0, competition.daily_limit - used)
     if total_remaining is not None:
@@ -71,7 +71,7 @@ def take_quota(session: Session, competition: Competition, team: Team, now: date
         raise _exceeded(competition, quota_view(session, competition, team, now), now)
     # The day's row is now locked by this transaction, so this count cannot race
     # with another upload of the same team.
-    if competition.total_limit is not None and _total_used(session, team) >= competition.total_limit:
+    if competition.total_limit is not None and submissions_used(session, team) >= competition.total_limit:
         raise _exceeded(competition, quota_view(session, competition, team, now), now)
 
 
@@ -93,7 +93,8 @@ def _insert_missing(session: Session, team_id: int, day: date):
     return insert(QuotaUsage).values(team_id=team_id, day=day, used=0).on_conflict_do_nothing()
 
 
-def _total_used(session: Session, team: Team) -> int:
+def submissions_used(session: Session, team: Team) -> int:
+    """Submissions that used quota, ever (the total limit and the team merge rule count these)."""
     # Invalid files and scorer failures ("error") never use a submission.
     return session.scalar(select(func.count(Submission.id)).where(
         Submission.team_id == team.id, Submission.status == Status.SCORED.value)) or 0

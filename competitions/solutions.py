@@ -38,7 +38,7 @@ def prepare_solution(storage: Storage, competition: Competition, stream: BinaryI
     raw = stream.read()
     parsed = _parse(io.BytesIO(raw), competition)
     if parsed.usage is None:
-        frame = scoring.assign_usage(_frame_of(raw), public_fraction, seed)
+        frame = scoring.assign_usage(text_table(raw), public_fraction, seed)
         raw = frame.to_csv(index=False).encode()
         parsed = _parse(io.BytesIO(raw), competition)
     return parsed, raw, _counts(parsed)
@@ -94,10 +94,11 @@ def _parse(source, competition: Competition):
         raise DomainError(f"The solution file is not usable: {exc}", field="solution") from None
 
 
-def _frame_of(raw: bytes) -> pd.DataFrame:
-    """The uploaded table as text cells (it already parsed as a solution; .csv, .csv.gz or .zip)."""
+def text_table(raw: bytes) -> pd.DataFrame:
+    """A .csv, .csv.gz or .zip table as text cells, read as written (no index inference)."""
     compression = "gzip" if raw[:2] == b"\x1f\x8b" else "zip" if raw[:2] == b"PK" else None
-    return pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, compression=compression)
+    return pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, compression=compression,
+                       index_col=False)
 
 
 def _counts(parsed) -> dict:

@@ -23,14 +23,13 @@ from .models import (
     Invitation,
     QuotaUsage,
     State,
-    Status,
     Submission,
     Team,
     TeamMember,
     User,
 )
 from .participation import create_solo_team, join, require_team, team_of
-from .quota import lock_team, utc_day
+from .quota import lock_team, submissions_used, utc_day
 
 MAX_NAME = 80
 
@@ -245,12 +244,6 @@ def _require_merging_open(competition: Competition, now: datetime, what: str = "
                            f"{deadline:%Y-%m-%d %H:%M} UTC, which has passed.", rule="deadline")
 
 
-def _count(session: Session, team: Team) -> int:
-    # Submissions that used quota (scored ones), as the quota counts them.
-    return session.scalar(select(func.count(Submission.id)).where(
-        Submission.team_id == team.id, Submission.status == Status.SCORED.value)) or 0
-
-
 def allowance(competition: Competition, now: datetime) -> int:
     """What one team could have submitted so far: daily limit x days since the start, today included."""
     days = (utc_day(now) - utc_day(competition.start_at)).days + 1
@@ -268,7 +261,8 @@ def _check_merge(session: Session, competition: Competition, target: Team, own: 
     if size > competition.max_team_size:
         raise MergeRefused(f"The merged team would have {size} members; this competition allows at most "
                            f"{competition.max_team_size}.", rule="team_size")
-    total, limit = _count(session, target) + _count(session, own), allowance(competition, now)
+    # Submissions that used quota, counted as the quota counts them.
+    total, limit = submissions_used(session, target) + submissions_used(session, own), allowance(competition, now)
     if total > limit:
         raise MergeRefused(f"The two teams have made {total} submissions together; a merged team may have at most "
                            f"{limit} so far (what one team could have made: {competition.daily_limit} a day"

@@ -408,3 +408,10 @@ def test_a_private_groups_name_is_not_shown_on_its_public_competitions(world, pe
 class _Slug:
     def __init__(self, slug: str):
         self.slug = slug
+
+
+def test_a_bad_role_form_says_what_was_wrong_on_the_group_page(world):
+    page = world.clients["owner"].post("/g/study/members/carol/role", data={"role": "emperor"},
+                                       follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Not a valid choice" in text and "is now" not in text

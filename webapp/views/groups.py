@@ -121,6 +121,13 @@ def answer_request(slug, username, answer):
     return redirect(url_for(".page", slug=slug), 303)
 
 
+def _flash_form_errors(form) -> None:
+    """A small form posted from the group page: say what was wrong there, not nothing."""
+    for name, errors in form.errors.items():
+        label = getattr(getattr(form, name, None), "label", None)
+        flash(f"{label.text if label else name}: {errors[0]}", "error")
+
+
 @bp.route("/g/<slug>/members/<username>/role", methods=["POST"])
 @login_required
 @returns_to(".page", "slug")
@@ -132,6 +139,8 @@ def set_role(slug, username):
         groups.set_role(session, view.group, current_user, username, form.role.data, clock.now())
         session.commit()
         flash(f"{username} is now {form.role.data}.", "success")
+    else:
+        _flash_form_errors(form)
     return redirect(url_for(".page", slug=slug), 303)
 
 
@@ -176,6 +185,8 @@ def create_season(slug):
                               clock.now())
         session.commit()
         flash("Season opened.", "success")
+    else:
+        _flash_form_errors(form)
     return redirect(url_for(".page", slug=slug), 303)
 
 
