@@ -49,6 +49,15 @@ def downloadable_file(session: Session, competition: Competition, viewer: User |
     return row
 
 
+def downloadable_files(competition: Competition, viewer: User | None, team: Team | None) -> list[CompetitionFile]:
+    """Every data file, for the download-all zip: the same rule as one file (access.may_download_data)."""
+    if not access.may_download_data(competition, viewer, is_member=team is not None):
+        raise JoinRequired("Join this competition (accept its rules) to download its data.", slug=competition.slug)
+    if not competition.files:
+        raise NotFound("This competition has no data files yet.")
+    return list(competition.files)
+
+
 def listed_competitions(session: Session, viewer: User | None, now: datetime) -> list[Competition]:
     """Public competitions, plus the viewer's own drafts, unlisted ones they manage or joined,
     and the competitions of their groups."""

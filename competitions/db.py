@@ -1,8 +1,31 @@
-"""Engine and session factories shared by the web app, the CLI and the tests."""
+"""Engine and session factories shared by the web app, the CLI and the tests.
+
+Read and write transactions (SQLite). Every transaction of a session begins in the
+session's mode: "write" (BEGIN IMMEDIATE: the write lock up front, so two writers
+queue instead of one failing with "database is locked" when it upgrades) or "read"
+(a deferred BEGIN: in WAL mode a reader takes no lock a writer waits for, and sees one
+snapshot). Sessions write by default, so code that forgets to choose is slow at worst,
+never wrong; the web app reads for GET and HEAD (webapp/db.py), and a block that
+writes inside a reading session says so with write_transaction(). A reading session
+refuses to write (ReadOnlyTransaction), on every database, so a GET that writes fails
+in the tests instead of failing with "database is locked" under load. PostgreSQL has no
+such lock; the modes only keep both databases behaving alike.
+"""
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+# The session (and connection) execution option that carries the mode.
+MODE_OPTION = "holdout_transaction"
+READ, WRITE = "read", "write"
+
+
+class ReadOnlyTransaction(RuntimeError):
+    """A reading session tried to write: wrap the write in write_transaction(session)."""
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -30,13 +53,83 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        # IMMEDIATE takes the write lock up front, so two concurrent writers
-        # queue instead of failing with "database is locked" on upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # The session's mode reaches the connection as an execution option (Session
+        # applies its execution_options before it begins); a plain engine.begin() writes.
+        if conn.get_execution_options().get(MODE_OPTION) == READ:
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    # Every session keeps the boards' standings version in step with what they show.
+    from . import board_version  # noqa: F401  (registers its session listeners; imports the models)
+
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def set_mode(session: Session, mode: str) -> None:
+    """The mode of the session's next transactions (the open one, if any, keeps its own)."""
+    if mode not in (READ, WRITE):
+        raise ValueError(f"mode is {READ!r} or {WRITE!r}")
+    session.execution_options = session.execution_options.union({MODE_OPTION: mode})
+
+
+def mode(session: Session) -> str:
+    return session.execution_options.get(MODE_OPTION, WRITE)
+
+
+def reading(session: Session) -> bool:
+    return mode(session) == READ
+
+
+@contextmanager
+def write_transaction(session: Session) -> Iterator[Session]:
+    """Run a block that writes in a transaction of its own that takes the write lock up front.
+
+    Ends the session's open read transaction first (it holds no changes: a reading
+    session cannot make any), commits the block's work at the end (rolls it back on an
+    exception), then returns the session to the mode it had. In a writing session it
+    is just "commit at the end".
+    """
+    if has_pending_changes(session):
+        raise RuntimeError("write_transaction() starts a transaction of its own; commit or roll back first")
+    previous = mode(session)
+    if session.in_transaction():
+        session.commit()  # a read snapshot only: there is nothing to write
+    set_mode(session, WRITE)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        set_mode(session, previous)
+
+
+def end_read_transaction(session: Session) -> None:
+    """Commit the open transaction, which must hold no changes, so the next one begins afresh."""
+    if has_pending_changes(session):
+        raise RuntimeError("the open transaction holds changes; commit or roll back first")
+    if session.in_transaction():
+        session.commit()
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_when_reading(session: Session, _context, _instances) -> None:
+    if reading(session) and _unflushed_changes(session):
+        raise ReadOnlyTransaction(
+            "This session only reads (a GET or HEAD request): do the write inside "
+            "competitions.db.write_transaction(session).")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_writes_when_reading(state) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) and reading(state.session):
+        raise ReadOnlyTransaction(
+            "This session only reads (a GET or HEAD request): do the write inside "
+            "competitions.db.write_transaction(session).")
 
 
 # Which sessions hold flushed but uncommitted writes: a use case that must commit in

@@ -11,7 +11,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import answer_key, catalog, groups, lifecycle, solutions
+from . import answer_key, catalog, groups, lifecycle, previews, solutions
 from .access import require_manager, require_organizer
 from .errors import Conflict, DomainError
 from .models import Competition, CompetitionFile, Submission, User
@@ -37,11 +37,13 @@ class Created:
 
 
 def create_competition(session: Session, storage: Storage, owner: User, spec: CompetitionSpec,
-                       solution: BinaryIO, files: list[tuple[str, BinaryIO]], now: datetime) -> Created:
+                       solution: BinaryIO, files: list[tuple[str, BinaryIO]], now: datetime, *,
+                       draft: bool = False) -> Created:
     """Create a competition with its hidden solution and its data files, in the caller's transaction.
 
     The named sample submission and test file are checked against the solution;
-    on any problem a DomainError is raised and the caller rolls back.
+    on any problem a DomainError is raised and the caller rolls back. A ``draft`` stays
+    unseen by learners until published (competitions/drafts.py); otherwise it opens at its start.
     """
     # A group's owners and organizers host for it without being site-wide organizers.
     group = groups.resolve_for_hosting(session, spec.group, owner, spec.visibility)
@@ -51,7 +53,8 @@ def create_competition(session: Session, storage: Storage, owner: User, spec: Co
         raise Conflict(f"The slug {spec.slug!r} is taken; choose another.", field="slug")
     values = {k: v for k, v in asdict(spec).items() if k not in NOT_COLUMNS}
     competition = Competition(owner_id=owner.id, invite_token=secrets.token_urlsafe(16), created_at=now,
-                              updated_at=now, group_id=group.id if group else None, **values)
+                              updated_at=now, group_id=group.id if group else None,
+                              published_at=None if draft else now, **values)
     session.add(competition)
     session.flush()
     sample_raw = None
@@ -151,6 +154,7 @@ def add_file(session: Session, storage: Storage, competition: Competition, name:
         session.add(row)
     else:
         row.sha256, row.size, row.created_at = stored.sha256, stored.size, now
+    row.preview, row.preview_done = previews.compute(storage, row), True  # once, never per page view
     session.flush()
     if check and name in (competition.sample_submission, competition.test_file):
         _check_against_current(session, storage, competition)

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from .models import CompetitionFile, Solution, Status, Submission
-from .storage import LocalStorage
+from .models import CompetitionFile, KeptUpload, Solution, Status, Submission
+from .storage import Storage
 
 GRACE = timedelta(days=1)
 TEMP_GRACE = timedelta(hours=1)
@@ -29,6 +29,7 @@ def needed_hashes(session: Session, now: datetime, retention_days: int) -> tuple
     cutoff = now - timedelta(days=retention_days)
     needed = set(session.scalars(select(CompetitionFile.sha256)))
     needed |= set(session.scalars(select(Solution.sha256)))
+    needed |= set(session.scalars(select(KeptUpload.sha256)))  # a host form's files, kept for an hour
     needed |= set(session.scalars(select(Submission.file_sha256).where(
         or_(Submission.status != Status.INVALID.value, Submission.created_at >= cutoff))))
     expired = set(session.scalars(select(Submission.file_sha256).where(
@@ -40,12 +41,30 @@ def is_referenced(session: Session, sha256: str) -> bool:
     """Whether any row (submission, competition file, solution version) refers to this file."""
     return any(session.scalar(select(func.count()).select_from(model).where(column == sha256))
                for model, column in ((Submission, Submission.file_sha256), (CompetitionFile, CompetitionFile.sha256),
-                                     (Solution, Solution.sha256)))
+                                     (Solution, Solution.sha256), (KeptUpload, KeptUpload.sha256)))
+
+
+# session.info key: files refused in this session (say, for quota), which the caller discards
+# after a grace period instead of at once (webapp/db.py queues a delayed job).
+REFUSED = "holdout.refused_files"
+
+
+def discard_refused(session: Session, storage, sha256: str) -> None:
+    """A just-stored file was refused. Storage is content-addressed, so another upload of the same
+    bytes (two learners sending the sample submission) may be between its put() and its commit,
+    needing this very file while no committed row refers to it yet. Where the caller can wait, the
+    file is discarded after a grace period, once any such upload has committed its reference;
+    otherwise (the CLI, domain tests) at once."""
+    pending = session.info.get(REFUSED)
+    if pending is not None:
+        pending.add(sha256)
+    else:
+        discard_if_unreferenced(session, storage, sha256)
 
 
 def discard_if_unreferenced(session: Session, storage, sha256: str) -> bool:
     """Delete a just-stored file that no row refers to (say, one refused for quota)."""
-    if isinstance(storage, LocalStorage) and not is_referenced(session, sha256):
+    if not is_referenced(session, sha256):
         storage.delete(sha256)
         return True
     return False
@@ -75,7 +94,7 @@ class Report:
         return out
 
 
-def remove_temp_files(storage: LocalStorage, older_than: timedelta = TEMP_GRACE, wall: float | None = None) -> list:
+def remove_temp_files(storage: Storage, older_than: timedelta = TEMP_GRACE, wall: float | None = None) -> list:
     """Delete interrupted uploads' temporary files older than ``older_than`` (file age, by the wall
     clock ``wall``, default now); [(path, size)]."""
     wall = time.time() if wall is None else wall
@@ -87,7 +106,7 @@ def remove_temp_files(storage: LocalStorage, older_than: timedelta = TEMP_GRACE,
     return removed
 
 
-def collect(session: Session, storage: LocalStorage, now: datetime, retention_days: int,
+def collect(session: Session, storage: Storage, now: datetime, retention_days: int,
             delete: bool = False, wall: float | None = None) -> Report:
     """What gc removes (everything when ``delete``, else only reported). ``now`` is the app's clock,
     for retention; file ages use the wall clock ``wall`` (default: now), as file times do."""

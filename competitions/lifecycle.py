@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from . import audit, awards, notifications, standings
+from . import audit, awards, notifications, standings, ties
 from .access import require_manager
 from .errors import Conflict, DomainError, Forbidden, Frozen
 from .models import AuditAction, Competition, State, User
@@ -30,6 +30,8 @@ def finalize_blocker(competition: Competition, now: datetime) -> str | None:
     """Why the competition cannot be finalized now, or None when it can."""
     if competition.finalized_at is not None:
         return "This competition is already finalized."
+    if competition.published_at is None:
+        return "A draft cannot be finalized: publish it first, or delete it."
     if now < competition.deadline_at:
         return "A competition can be finalized only after its deadline."
     return None
@@ -41,6 +43,8 @@ def finalize(session: Session, competition: Competition, user: User, now: dateti
     if blocker:
         raise Conflict(blocker)
     competition.finalized_at = now
+    # The private board is fixed from here: mark its statistical ties once (ties.py).
+    ties.refresh(session, competition, "private")
     # Medals and season points are computed once, here, from the private board (awards.py).
     awards.grant(session, competition, now)
     audit.record(session, competition, user, AuditAction.FINALIZE, now)

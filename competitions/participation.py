@@ -62,8 +62,9 @@ def _free_team_name(session: Session, competition: Competition, wanted: str) -> 
     return name
 
 
-def require_team(session: Session, competition: Competition, user: User) -> Team:
+def require_team(session: Session, competition: Competition, user: User, doing: str = "submitting") -> Team:
+    """The user's team; ``doing`` names the refused action in the message ("validating a file")."""
     team = team_of(session, competition, user)
     if team is None:
-        raise JoinRequired("Join this competition (and accept its rules) before submitting.", slug=competition.slug)
+        raise JoinRequired(f"Join this competition (and accept its rules) before {doing}.", slug=competition.slug)
     return team

@@ -50,6 +50,14 @@ def quota_view(session: Session, competition: Competition, team: Team, now: date
     return QuotaView(used, remaining, next_reset(now), total, total_remaining)
 
 
+def spent_today(view: QuotaView) -> str | None:
+    """Why no file can be scored now, before one is chosen: None while submissions are left,
+    "total" when the competition's total is used up, "today" when today's are (until resets_at)."""
+    if view.remaining_today > 0:
+        return None
+    return "total" if view.total_remaining == 0 else "today"
+
+
 def check_quota(session: Session, competition: Competition, team: Team, now: datetime) -> None:
     """A cheap early refusal, before the work of scoring. take_quota() is the real guard."""
     view = quota_view(session, competition, team, now)
@@ -95,9 +103,21 @@ def _insert_missing(session: Session, team_id: int, day: date):
 
 def submissions_used(session: Session, team: Team) -> int:
     """Submissions that used quota, ever (the total limit and the team merge rule count these)."""
-    # Invalid files and scorer failures ("error") never use a submission.
+    # Invalid files and scorer failures ("error") never use a submission; queued ones
+    # hold theirs until their job says otherwise (competitions/jobs.py).
     return session.scalar(select(func.count(Submission.id)).where(
-        Submission.team_id == team.id, Submission.status == Status.SCORED.value)) or 0
+        Submission.team_id == team.id, Submission.status.in_(USING_QUOTA))) or 0
+
+
+# The states that hold a quota slot: a queued file reserved it when it was accepted.
+USING_QUOTA = (Status.QUEUED.value, Status.SCORING.value, Status.SCORED.value)
+
+
+def release_quota(session: Session, team_id: int, day: date) -> None:
+    """Give back one slot taken on `day` (a queued file its job found invalid), in the caller's transaction."""
+    session.execute(update(QuotaUsage).where(QuotaUsage.team_id == team_id, QuotaUsage.day == day,
+                                             QuotaUsage.used > 0)
+                    .values(used=QuotaUsage.used - 1).execution_options(synchronize_session=False))
 
 
 def _exceeded(competition: Competition, view: QuotaView, now: datetime) -> QuotaExceeded:

@@ -105,10 +105,13 @@ def preview_replacement(session: Session, storage: Storage, competition: Competi
 
 
 def confirm_replacement(session: Session, storage: Storage, competition: Competition, user: User,
-                        token: str, now: datetime, *, secret: str | bytes) -> Solution:
+                        token: str, now: datetime, *, secret: str | bytes, defer: bool = False) -> Solution:
     """Install a previewed file and re-score everything against it. ``token`` is the Preview's:
     it names the file and is accepted only from the same user, for the same competition, within
-    a day, so knowing a file's hash (another competition's answer key, say) installs nothing."""
+    a day, so knowing a file's hash (another competition's answer key, say) installs nothing.
+
+    With ``defer`` the re-score is left to a job (competitions/jobs.py, queued by the caller
+    after its commit): submissions keep their scores, and the boards their ranks, until it ends."""
     require_manager(competition, user)
     lifecycle.require_unfrozen(competition, "its solution")
     sha256 = _previewed_hash(secret, competition, user, token, now)
@@ -120,25 +123,53 @@ def confirm_replacement(session: Session, storage: Storage, competition: Competi
         new = solutions.install_solution(session, storage, competition, handle, now)
     parsed = solutions.load_parsed(storage, competition, new)
     answer_key.check_named_files(session, storage, competition, parsed)
-    rows = _scorable(session, competition)
-    changed = 0
+    if not defer:
+        changes = score_pending(storage, competition, parsed, pending_rescore(session, competition, new.version))
+        apply_rescore(session, competition, new.version, changes, now, actor=user,
+                      from_version=previous.version if previous else None, storage=storage)
+    return new
+
+
+def pending_rescore(session: Session, competition: Competition, version: int) -> list[Submission]:
+    """The scorable submissions not yet scored against solution `version` (what a re-score still has to do).
+    Their teams are loaded here, so scoring them later reads nothing from the database."""
+    rows = [row for row in _scorable(session, competition) if row.solution_version != version]
     for row in rows:
-        change = _rescore(storage, competition, parsed, row)
+        row.team.name  # noqa: B018 - loaded now, while the transaction is open
+    return rows
+
+
+def score_pending(storage: Storage, competition: Competition, parsed, rows: list[Submission]) -> list:
+    """(row, ScoreChange) pairs: the slow part of a re-score, with no database work."""
+    return [(row, _rescore(storage, competition, parsed, row)) for row in rows]
+
+
+def apply_rescore(session: Session, competition: Competition, version: int, changes: list, now: datetime, *,
+                  actor: User | None, from_version: int | None, details: dict | None = None,
+                  storage: Storage | None = None) -> int:
+    """Write the new scores (rows already scored against `version` are left alone, so a repeated
+    job changes nothing), keep the history, refresh the standings and audit it; returns how many
+    rows changed. In the caller's transaction."""
+    applied = changed = 0
+    for row, change in changes:
+        if row.solution_version == version:
+            continue
+        applied += 1
         changed += (change.new_status, change.new_public, change.new_private) != (
             row.status, row.public_score, row.private_score)
         row.status, row.public_score, row.private_score = change.new_status, change.new_public, change.new_private
         row.problems = change.problems
         row.public_ci_low, row.public_ci_high = change.new_public_ci or (None, None)
         row.private_ci_low, row.private_ci_high = change.new_private_ci or (None, None)
-        row.solution_version, row.scorer_version = new.version, scoring.SCORER_VERSION
-        session.add(SubmissionScore(submission_id=row.id, solution_version=new.version, status=row.status,
+        row.solution_version, row.scorer_version = version, scoring.SCORER_VERSION
+        session.add(SubmissionScore(submission_id=row.id, solution_version=version, status=row.status,
                                     public_score=row.public_score, private_score=row.private_score,
                                     scorer_version=row.scorer_version, created_at=now))
-    standings.refresh_all(session, competition)
-    audit.record(session, competition, user, AuditAction.RESCORE, now, details={
-        "from_version": previous.version if previous else None, "to_version": new.version,
-        "rescored": len(rows), "changed": changed})
-    return new
+    standings.refresh_all(session, competition, storage)
+    audit.record(session, competition, actor, AuditAction.RESCORE, now, details={
+        "from_version": from_version, "to_version": version, "rescored": applied, "changed": changed,
+        **(details or {})})
+    return changed
 
 
 def _scorable(session: Session, competition: Competition) -> list[Submission]:

@@ -5,7 +5,7 @@ import logging
 
 import scoring
 
-from . import solutions
+from . import previews, solutions
 from .models import Competition, Solution
 from .storage import Storage
 
@@ -60,6 +60,7 @@ def score_against(storage: Storage, competition: Competition, parsed, sha256: st
     with storage.open(sha256) as handle:
         try:
             return scoring.score_submission(parsed, handle, competition.metric, limits=limits,
+                                            test_columns=previews.test_file_columns(competition),
                                             **_params(competition))
         except scoring.SubmissionError:
             raise
@@ -82,6 +83,7 @@ def validate_stream(storage: Storage, competition: Competition, solution: Soluti
     parsed = solutions.load_parsed(storage, competition, solution)
     try:
         return list(scoring.validate_submission(parsed, stream, competition.metric, limits=limits,
+                                                test_columns=previews.test_file_columns(competition),
                                                 **_params(competition)))
     except scoring.MetricError as exc:  # a plugin's check of the predictions failed
         raise _metric_failed(competition, None, exc) from exc

@@ -21,7 +21,29 @@ def ranked_order(column, competition: Competition):
     return column.desc() if greater_is_better(competition) else column.asc()
 
 
-def refresh_team(session: Session, competition: Competition, team: Team) -> None:
+def refresh_team(session: Session, competition: Competition, team: Team, storage=None) -> None:
+    """Recompute the team's standing, then the public board's tie marks whose pair changed (ties.py)."""
+    _refresh_standing(session, competition, team)
+    board_changed(session, competition, storage)
+
+
+def board_changed(session: Session, competition: Competition, storage=None) -> None:
+    """The ranked order may have changed (a new best, a team disqualified or reinstated): re-mark only
+    the adjacent pairs whose neighbours changed. ``storage`` reads the files; without it, the one bound to
+    the session (ties.bind_storage), else the stale marks stay hidden."""
+    from . import ties  # ties reads the board, which imports this module
+
+    deferred = session.info.get(ties.DEFERRED)
+    if deferred is not None:
+        # The caller re-marks after its commit, in a transaction of its own (webapp/db.py queues a job):
+        # scoring files while holding this team's lock would serialize uploads, and writing the
+        # neighbours' rows here could deadlock with their own uploads.
+        deferred.add(competition.id)
+        return
+    ties.refresh_public(session, competition, storage)
+
+
+def _refresh_standing(session: Session, competition: Competition, team: Team) -> None:
     session.flush()
     # Entries and the last submission count what the board ranks: scored, on time,
     # not disqualified. A late file still uses quota (see quota.py), as on Kaggle.
@@ -68,6 +90,8 @@ def _best_private(session: Session, competition: Competition, team: Team) -> Sub
     return min(candidates, key=lambda s: (sign * s.private_score, s.created_at, s.id))
 
 
-def refresh_all(session: Session, competition: Competition) -> None:
-    for team in session.scalars(select(Team).where(Team.competition_id == competition.id)):
-        refresh_team(session, competition, team)
+def refresh_all(session: Session, competition: Competition, storage=None) -> None:
+    # In id order, as every transaction that locks several teams does (no deadlock between two).
+    for team in session.scalars(select(Team).where(Team.competition_id == competition.id).order_by(Team.id)):
+        _refresh_standing(session, competition, team)
+    board_changed(session, competition, storage)  # once: every stale pair is compared a single time

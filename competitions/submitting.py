@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 import scoring
 
-from . import housekeeping, quota, solutions, standings
+from . import db, housekeeping, quota, solutions, standings
 from .db import has_pending_changes
 from .errors import DomainError, Forbidden, NotFound, QuotaExceeded
 from .models import Competition, State, Status, Submission, SubmissionScore, Team, User
@@ -54,6 +54,8 @@ class UploadPolicy:
     limits: scoring.Limits = field(default_factory=scoring.Limits)
     invalid_retention_days: int = 7
     team_storage_bytes: int = 1000 << 20
+    # Files of at least this size are queued for a worker (competitions/jobs.py); None: never.
+    queue_from_bytes: int | None = None
 
 
 DEFAULT_POLICY = UploadPolicy()
@@ -71,16 +73,21 @@ class Receipt:
     submission: Submission
     quota: quota.QuotaView
 
+    @property
+    def queued(self) -> bool:
+        """Left for a worker: the caller queues its job (after this commit) and answers 'accepted'."""
+        return self.submission.status == Status.QUEUED.value
+
 
 def submit(session: Session, storage: Storage, competition: Competition, user: User, file_name: str,
            stream: BinaryIO, description: str, now: datetime, policy: UploadPolicy | None = None) -> Receipt:
     """Score and record one upload.
 
     Unlike other use cases this one commits, in steps: it ends its read
-    transaction before storing and scoring the file (on SQLite every
-    transaction holds the database's write lock, and a large file must not
-    block everyone), records an invalid or failed file on its own, and commits
-    the quota and the scored row together. So it refuses a session that holds
+    transaction before storing and scoring the file (a write transaction holds
+    SQLite's write lock, and a large file must not block everyone), records an
+    invalid or failed file on its own, and commits the quota and the scored row
+    together. So it refuses a session that holds
     the caller's uncommitted changes rather than commit them by surprise.
     """
     _require_clean(session)
@@ -90,14 +97,19 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
     solution = _require_solution(session, competition)
     _check_budget(session, team, now, policy)
     quota_spent = quota.quota_view(session, competition, team, now).remaining_today <= 0
-    # End the read transaction before the slow part: on SQLite every transaction
-    # holds the write lock, and scoring a large file must not block other users.
+    # End the read transaction before the slow part: a write transaction holds SQLite's
+    # write lock, and scoring a large file must not block other users.
     session.commit()
+    # Every later step writes: their transactions take the write lock up front (BEGIN
+    # IMMEDIATE), whichever mode the caller's session had (competitions/db.py).
+    db.set_mode(session, db.WRITE)
     stored = storage.put(stream)
     row = Submission(competition_id=competition.id, competition=competition, team_id=team.id, user_id=user.id, created_at=now,
                      description=description, file_name=file_name,
                      file_sha256=stored.sha256, file_size=stored.size,
                      solution_version=solution.version, scorer_version=scoring.SCORER_VERSION)
+    if policy.queue_from_bytes is not None and stored.size >= policy.queue_from_bytes:
+        return _queue(session, storage, competition, user, row, now)
     try:
         if quota_spent:
             # Still teach: list the file's problems, but skip the work of scoring it.
@@ -105,7 +117,7 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
         result = score_stored(storage, competition, solution, stored.sha256, policy.limits)
     except QuotaExceeded:
         session.rollback()
-        housekeeping.discard_if_unreferenced(session, storage, stored.sha256)  # a refused file is not kept
+        housekeeping.discard_refused(session, storage, stored.sha256)  # a refused file is not kept
         session.commit()
         raise
     except scoring.SubmissionError as exc:
@@ -128,16 +140,39 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
     except QuotaExceeded:
         # Only this step's own work is undone: the session was clean on entry (see above).
         session.rollback()
-        housekeeping.discard_if_unreferenced(session, storage, stored.sha256)
+        housekeeping.discard_refused(session, storage, stored.sha256)
         session.commit()
         raise
     _apply_result(row, result)
     session.add(row)
     session.flush()
     _record_history(session, row)
-    standings.refresh_team(session, competition, team)
+    standings.refresh_team(session, competition, team, storage)
     session.commit()
     return Receipt(row, quota.quota_view(session, competition, team, now))
+
+
+def _queue(session: Session, storage: Storage, competition: Competition, user: User, row: Submission,
+           now: datetime) -> Receipt:
+    """Record a large file as queued. Its quota slot is taken now, in the same transaction as the
+    row, so the day's limit stays exact while it waits; its job gives the slot back if the file
+    turns out invalid. A spent quota refuses it here, unscored (listing a large file's problems
+    is the slow work a queue exists to keep out of the request)."""
+    team = _lock_current_team(session, competition, user)
+    row.team_id = team.id
+    try:
+        quota.take_quota(session, competition, team, now)
+    except QuotaExceeded:
+        session.rollback()
+        housekeeping.discard_refused(session, storage, row.file_sha256)
+        session.commit()
+        raise
+    row.status, row.problems = Status.QUEUED.value, []
+    session.add(row)
+    session.flush()
+    view = quota.quota_view(session, competition, team, now)
+    session.commit()  # nothing left open: the job may run at once, in this process (tests) or another
+    return Receipt(row, view)
 
 
 def validate_only(session: Session, storage: Storage, competition: Competition, user: User,
@@ -148,7 +183,7 @@ def validate_only(session: Session, storage: Storage, competition: Competition, 
     for the same reason, so it too refuses a session with pending changes.
     """
     _require_clean(session)
-    _ready_team(session, competition, user, now)
+    _ready_team(session, competition, user, now, doing="validating a file")
     solution = _require_solution(session, competition)
     session.commit()  # as in submit(): hold no lock while reading the file
     # A dry run keeps nothing, not even the file.
@@ -190,8 +225,9 @@ def _check_budget(session: Session, team: Team, now: datetime, policy: UploadPol
             "it stores nothing.")
 
 
-def _ready_team(session: Session, competition: Competition, user: User, now: datetime) -> Team:
-    team = require_team(session, competition, user)
+def _ready_team(session: Session, competition: Competition, user: User, now: datetime,
+                doing: str = "submitting") -> Team:
+    team = require_team(session, competition, user, doing)
     if competition.state_at(now) == State.DRAFT:
         raise Forbidden("This competition has not started yet.")
     if team.disqualified_at is not None:

@@ -56,6 +56,14 @@ class TeamView:
     can_merge: bool
 
 
+
+def new_invite_code() -> str:
+    """A random invitation code that never starts with "-": a command line would read it as an option
+    (`holdout team accept -x...`)."""
+    while (code := secrets.token_urlsafe(24)).startswith("-"):
+        pass
+    return code
+
 def members_of(session: Session, team: Team) -> list[TeamMember]:
     return list(session.scalars(select(TeamMember).where(TeamMember.team_id == team.id)
                                 .order_by(TeamMember.joined_at, TeamMember.id)))
@@ -107,7 +115,7 @@ def invite(session: Session, competition: Competition, user: User, now: datetime
             if pending.is_pending(now):
                 return pending  # inviting twice gives the same invitation
     row = Invitation(competition_id=competition.id, team_id=team.id, inviter_id=user.id,
-                     invited_user_id=invited.id if invited else None, code=secrets.token_urlsafe(24),
+                     invited_user_id=invited.id if invited else None, code=new_invite_code(),
                      created_at=now, expires_at=competition.merger_deadline())
     session.add(row)
     session.flush()

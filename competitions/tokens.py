@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -12,6 +12,9 @@ from .errors import NotFound
 from .models import ApiToken, User
 
 PREFIX = "hdt_"
+# last_used_at is kept to the minute: an API read then writes at most once a minute per token,
+# so reads do not queue for the database's write lock (competitions/db.py).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def digest(token: str) -> str:
@@ -32,8 +35,19 @@ def user_for_token(session: Session, plaintext: str, *, now: datetime) -> User |
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(plaintext)))
     if row is None or row.revoked_at is not None:
         return None
-    row.last_used_at = now
+    if needs_touch(row, now):
+        row.last_used_at = now
     return row.user
+
+
+def needs_touch(row: ApiToken, now: datetime) -> bool:
+    return row.last_used_at is None or abs(now - row.last_used_at) >= LAST_USED_RESOLUTION
+
+
+def token_needs_touch(session: Session, plaintext: str, *, now: datetime) -> bool:
+    """Whether user_for_token() would record a use now (it writes, so a reading request asks first)."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(plaintext)))
+    return row is not None and row.revoked_at is None and needs_touch(row, now)
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:

@@ -67,6 +67,8 @@ def parser() -> argparse.ArgumentParser:
     p = add("leaderboard", "show the leaderboard", commands.leaderboard)
     p.add_argument("slug")
     p.add_argument("--private", action="store_true", help="the private board (after finalize)")
+    p.add_argument("--page", type=int, default=1, help="which page of the board (default 1)")
+    p.add_argument("--per-page", type=int, default=100, help="teams a page, up to 1000 (default 100)")
     team = sub.add_parser("team", help="your team: show, rename, invite, answer invitations, leave",
                           description="Teams: see and rename yours, invite others, accept or decline "
                                       "invitations (a merge), leave.", parents=[common])
@@ -120,13 +122,27 @@ def _api_error(exc: ApiError, as_json: bool) -> int:
     return EXIT_ERROR
 
 
+def _offline_args(argv: list[str]) -> list[str] | None:
+    """The arguments after `offline`, when that is the command: they all belong to the scorer
+    (argparse's REMAINDER would take `holdout offline --help` as the client's own, unknown, option)."""
+    for i, arg in enumerate(argv):
+        if arg == "offline":
+            return argv[i + 1:]
+        if not arg.startswith("-") or arg in ("-h", "--help", "--version"):
+            return None
+        if arg in ("--server", "--token") and i + 1 < len(argv):
+            return _offline_args(argv[i + 2:])
+    return None
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     as_json = False
+    offline = _offline_args(argv)
     try:
+        if offline is not None:
+            return commands.offline(argparse.Namespace(scoring_args=offline), None)
         args = parser().parse_args(argv)
-        if args.command == "offline":
-            return args.func(args, None)
         as_json = getattr(args, "json", False)
         args.json = as_json
         args.token = getattr(args, "token", None)

@@ -113,7 +113,13 @@ def join(args, settings) -> int:
 
 
 def validate(args, settings) -> int:
-    body = _api(settings, token_required=True).upload(_comp(args.slug) + "/validate", args.file, {})
+    try:
+        body = _api(settings, token_required=True).upload(_comp(args.slug) + "/validate", args.file, {})
+    except ApiError as exc:
+        if exc.body.get("error") == "join_required":
+            # Validation needs the rules accepted too; say so in its own words, with the command to run.
+            raise ClientError(f"join the competition before validating a file: holdout join {args.slug}") from None
+        raise
     if args.json:
         render.print_json(body)
     elif body.get("valid"):
@@ -134,6 +140,8 @@ def submit(args, settings) -> int:
         return EXIT_OK
     out(f"Submission {body.get('id')}: {body.get('status')}")
     out(f"Public score: {render.score(body.get('public_score'), body.get('public_ci'))}")
+    for line in ((body.get("feedback") or {}).get("summary") or [])[1:]:  # the first is the score, above
+        out(line)
     if body.get("remaining_today") is not None:
         out(f"Submissions left today: {body['remaining_today']} (the count resets at {render.when(body.get('resets_at'))})")
     return EXIT_OK
@@ -171,7 +179,8 @@ def select(args, settings) -> int:
 
 def leaderboard(args, settings) -> int:
     body = _api(settings).call("GET", _comp(args.slug) + "/leaderboard",
-                               query={"board": "private" if args.private else "public"})
+                               query={"board": "private" if args.private else "public",
+                                      "page": str(args.page), "per_page": str(args.per_page)})
     if args.json:
         render.print_json(body)
         return EXIT_OK
@@ -182,6 +191,10 @@ def leaderboard(args, settings) -> int:
          e.get("entries"), render.when(e.get("last_submission_at"))]
         + ([", ".join(e.get("members") or [])] if members else []) for e in entries],
         empty="No scored submissions yet.")
+    total, page, per_page = body.get("total"), body.get("page"), body.get("per_page")
+    if total is not None and per_page and total > per_page:  # servers before paging send the whole board
+        pages = -(-total // per_page)
+        out(f"Page {page} of {pages} ({total} teams); see more with --page N.")
     return EXIT_OK
 
 

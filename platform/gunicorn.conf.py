@@ -31,3 +31,27 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 # Request line and headers: gunicorn's defaults, stated here so they are not changed by accident.
 limit_request_line = 4094
 limit_request_fields = 100
+
+# Two processes (one per core of the reference machine) of four threads each: a thread waiting on
+# the database or the network leaves the process to the others. --workers/--threads override these.
+workers = _int("WEB_CONCURRENCY", 2)
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread"
+
+
+def post_worker_init(worker):
+    """Freeze what start-up made (the app, its modules, compiled regexes, the models' metadata).
+
+    Called in each worker after it has loaded the app. Frozen objects move to a permanent
+    generation the collector never scans again, so the full collections that large requests
+    (a 1,000-team board builds many small objects) set off no longer walk the hundreds of
+    thousands of start-up objects: that walk was the p95 tail of the leaderboard
+    (docs/performance.md). gc.collect() first, so garbage is not frozen with the rest.
+    """
+    import gc
+
+    if os.environ.get("GUNICORN_GC_FREEZE", "1") == "0":  # bench/bench_throughput.py compares both
+        return
+    gc.collect()
+    gc.freeze()
+    worker.log.info("gc.freeze(): %d start-up objects will not be scanned again", gc.get_freeze_count())

@@ -13,7 +13,7 @@ from .version import SCORER_VERSION
 
 
 def validate_submission(solution, submission, metric=None, *, limits: Limits | None = None,
-                        **params) -> list[Problem]:
+                        test_columns=None, **params) -> list[Problem]:
     """Every problem with ``submission`` (an empty list if it is valid); no score.
 
     ``solution`` is a source (path, bytes, binary file object, DataFrame) or a
@@ -22,9 +22,11 @@ def validate_submission(solution, submission, metric=None, *, limits: Limits | N
     solution or the call raise SolutionError or ValueError.  ``limits`` (a
     scoring.Limits) bounds the work the submission may cause: inflated size,
     header width, line length and how many problems are listed.
+    ``test_columns``, the columns of the competition's test file if known, lets a
+    file that is the test file itself be named as such in one problem first.
     """
     parsed = resolve(solution, metric, params)
-    problems, _ = validate.check(parsed, submission, limits)
+    problems, _ = validate.check(parsed, submission, limits, test_columns=test_columns)
     return problems
 
 
@@ -44,11 +46,11 @@ def check_ids(solution, source, metric=None, *, limits: Limits | None = None, **
 
 
 def score_submission(solution, submission, metric=None, *, limits: Limits | None = None,
-                     **params) -> ScoreResult:
+                     test_columns=None, **params) -> ScoreResult:
     """Score ``submission`` against ``solution`` (see validate_submission for the
     arguments).  Raises SubmissionError listing every problem if it is invalid."""
     parsed = resolve(solution, metric, params)
-    problems, predictions = validate.check(parsed, submission, limits)
+    problems, predictions = validate.check(parsed, submission, limits, test_columns=test_columns)
     if problems:
         raise SubmissionError(problems)
     return evaluate(parsed, predictions)

@@ -166,9 +166,9 @@ def _build(table: Table, metric: Metric, params: dict, id_column) -> Solution:
     id_column, usage_column, weight_column, targets = _columns(table, metric, params, id_column)
     id_parts, usage_parts, weight_parts, columns = _read(table, metric, id_column, usage_column, weight_column,
                                                          targets)
-    ids = _concat_ids(id_parts)
+    ids, ints = _concat_ids(id_parts)
     del id_parts  # the chunks are copied into ids; free them before building the index
-    index = idmod.IdIndex(ids)
+    index = idmod.IdIndex(ids, ints)
     _check_ids(ids, index, id_column)
     usage = np.concatenate(usage_parts) if usage_column else None
     weights = _weights(np.concatenate(weight_parts), weight_column) if weight_column else None
@@ -198,8 +198,11 @@ def _read(table: Table, metric: Metric, id_column: str, usage_column: str | None
     row0 = 2
     text_columns = [id_column] + ([usage_column] if usage_column else []) + ([] if numeric else targets)
     number_columns = (targets if numeric else []) + ([weight_column] if weight_column else [])
-    for chunk in table.chunks(text_columns=text_columns, number_columns=number_columns):
-        id_parts.append(idmod.encode(chunk[id_column])[0])
+    integers = id_column if table.integer_ids(id_column) else None
+    for chunk in table.chunks(text_columns=text_columns, number_columns=number_columns, integer_column=integers,
+                              categorical=[usage_column] if usage_column else ()):
+        read_ids = chunk[id_column]
+        id_parts.append(read_ids.to_numpy() if read_ids.dtype == np.int64 else idmod.encode(read_ids)[0])
         if usage_column:
             usage_parts.append(_usage(chunk[usage_column], usage_column, row0))
         if weight_column:
@@ -226,15 +229,20 @@ def _weights(weights: np.ndarray, column: str) -> np.ndarray:
     return weights.astype(np.float64, copy=False)
 
 
-def _concat_ids(parts) -> np.ndarray:
+def _concat_ids(parts) -> tuple[np.ndarray, np.ndarray | None]:
+    """(ids as text, the same ids as int64 when every chunk was read as integers, else None)."""
+    if all(p.dtype == np.int64 for p in parts):
+        ints = np.concatenate(parts)
+        return idmod.int_text(ints), ints
+    parts = [idmod.int_text(p) if p.dtype == np.int64 else p for p in parts]  # exact: see Table.integer_ids
     width = max(p.dtype.itemsize for p in parts)
-    return np.concatenate([p.astype(f"S{width}") for p in parts])
+    return np.concatenate([p.astype(f"S{width}") for p in parts]), None
 
 
 def _check_ids(ids: np.ndarray, index: idmod.IdIndex, id_column: str) -> None:
-    empty = np.flatnonzero(ids == b"")
-    if empty.size:
-        raise SolutionError(f"solution column {id_column!r} has {empty.size} empty ids (first at row {empty[0] + 2})")
+    empty = np.flatnonzero(ids == b"") if index.ints is None else ()  # integers are never empty
+    if len(empty):
+        raise SolutionError(f"solution column {id_column!r} has {len(empty)} empty ids (first at row {empty[0] + 2})")
     duplicates = index.duplicates()
     if duplicates.size:
         shown = ", ".join(repr(v) for v in idmod.decode(ids[duplicates[:5]]))
@@ -246,8 +254,14 @@ def _check_ids(ids: np.ndarray, index: idmod.IdIndex, id_column: str) -> None:
 
 def _usage(series: pd.Series, column: str, row0: int) -> np.ndarray:
     """Usage codes for one chunk (converted at once: a million strings need not be kept)."""
-    raw = series.to_numpy(dtype=object)
-    codes, bad = parse_usage(raw)
+    if isinstance(series.dtype, pd.CategoricalDtype):  # read as categories: each distinct text parsed once
+        texts = np.asarray(series.cat.categories, dtype=object)
+        at = series.cat.codes.to_numpy()
+        codes, bad = (part[at] for part in parse_usage(texts))
+        raw = texts[at]
+    else:
+        raw = series.to_numpy(dtype=object)
+        codes, bad = parse_usage(raw)
     if bad.any():
         where = np.flatnonzero(bad)
         shown = ", ".join(repr(v) for v in pd.unique(raw[where])[:5])

@@ -111,3 +111,17 @@ def compare(result_a: ScoreResult, result_b: ScoreResult, part: str = "public") 
         metric=result_a.metric, part=part, difference=difference, ci=(low, high), p_value=p_value,
         distinguishable=distinguishable, better=better, n_rows=getattr(result_a, f"n_{part}"),
     )
+
+
+def share_better(result_a: ScoreResult, result_b: ScoreResult, part: str = "public") -> float:
+    """The share of paired resamples on which A scores strictly better than B (in the metric's
+    direction), among those where both are defined: 0.93 reads "A is better on 93% of resamples".
+
+    The same pairing and the same checks as compare() (which raises ValueError for results it
+    cannot compare); a tie on a resample counts as not better.
+    """
+    compare(result_a, result_b, part)
+    diffs = result_a._replicates[part] - result_b._replicates[part]
+    diffs = diffs[np.isfinite(diffs)]
+    wins = diffs > 0 if result_a.greater_is_better else diffs < 0
+    return float(np.mean(wins))

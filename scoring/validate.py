@@ -20,10 +20,13 @@ from .solution import Solution
 _TEXT_PREDICTIONS = ("label", "label_list", "ranked_labels")
 
 
-def check(solution: Solution, source, limits: Limits | None = None) -> tuple[list[Problem], object]:
+def check(solution: Solution, source, limits: Limits | None = None,
+          test_columns=None) -> tuple[list[Problem], object]:
     """Return (problems, predictions in solution row order); predictions is None
-    whenever there are problems.  ``limits`` bounds the work (see scoring.limits)."""
-    return _with_table(source, limits, lambda table: _check_table(solution, table))
+    whenever there are problems.  ``limits`` bounds the work (see scoring.limits).
+    ``test_columns`` (the test file's header, if known) lets a wrong file be named
+    in one summarizing problem first (see header_summary)."""
+    return _with_table(source, limits, lambda table: _check_table(solution, table, test_columns=test_columns))
 
 
 def check_ids(solution: Solution, source, limits: Limits | None = None) -> list[Problem]:
@@ -43,6 +46,8 @@ def _with_table(source, limits: Limits | None, work):
         return [Problem(failure.code, failure.message, failure.row, None)], None
     try:
         problems, predictions = work(table)
+        if problems and problems[0].code in SUMMARY_CODES:  # the summary stands above the capped list
+            return [problems[0], *cap_problems(problems[1:], limits.max_problems)], predictions
         return cap_problems(problems, limits.max_problems), predictions
     except ReadFailure as failure:
         return [Problem(failure.code, failure.message, failure.row, None)], None
@@ -83,6 +88,41 @@ def _check_header(solution: Solution, columns: list[str], log: ProblemLog) -> li
             ))
         seen.add(name)
     return [c for c in expected if c in columns]
+
+
+# From this many unexpected columns on, the detailed list is introduced by one summarizing problem:
+# a learner who uploads the wrong file needs "wrong file", not one line per column.
+MANY_EXTRA_COLUMNS = 3
+SUMMARY_CODES = ("test_file_columns", "many_extra_columns")
+
+
+def header_summary(solution: Solution, columns: list[str], test_columns=None) -> Problem | None:
+    """One problem naming the likely mistake when the header is far from a submission's, else None.
+
+    The file has the test file's columns (``test_columns``, when known), or lacks every
+    prediction column while carrying several others (a features table, most likely the
+    test file), or simply has many columns that are not expected."""
+    expected = [solution.id_column, *solution.prediction_columns]
+    extra = [c for c in dict.fromkeys(columns) if c not in expected]
+    if not extra:
+        return None
+    listed = ", ".join(expected)
+    has_predictions = any(c in columns for c in solution.prediction_columns)
+    if test_columns and set(columns) == set(test_columns):
+        return Problem("test_file_columns",
+                       f"This file has the test file's columns, not a submission's: did you upload the test file "
+                       f"(test.csv) instead of your predictions? A submission holds exactly: {listed}.", 1, None)
+    if len(extra) < MANY_EXTRA_COLUMNS:
+        return None
+    shown = ", ".join(repr(c) for c in extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
+    if not has_predictions:
+        return Problem("test_file_columns",
+                       f"This file has none of the prediction columns but {len(extra)} other columns ({shown}): "
+                       f"did you upload the test file or a features table instead of your predictions? "
+                       f"A submission holds exactly: {listed}.", 1, None)
+    return Problem("many_extra_columns",
+                   f"This file has {len(extra)} columns that are not part of a submission ({shown}): keep only "
+                   f"{listed}.", 1, None)
 
 
 def _header_hint(name: str) -> str:
@@ -143,9 +183,10 @@ def _place(predictions, converted: list, targets, rows) -> None:
         predictions[targets] = converted[0][rows]
 
 
-def _check_table(solution: Solution, table: Table, ids_only: bool = False):
+def _check_table(solution: Solution, table: Table, ids_only: bool = False, test_columns=None):
     """(problems, predictions); with ``ids_only`` just the id column is read and checked."""
     log = ProblemLog()
+    summary = None if ids_only else header_summary(solution, table.columns, test_columns)
     present = (_check_id_header if ids_only else _check_header)(solution, table.columns, log)
     id_column = solution.id_column
     has_ids = id_column in present
@@ -157,6 +198,7 @@ def _check_table(solution: Solution, table: Table, ids_only: bool = False):
     for chunk in table.chunks(
         text_columns=([id_column] if has_ids else []) + (value_columns if text_kind else []),
         number_columns=() if text_kind else value_columns,
+        integer_column=id_column if has_ids and solution.index.ints is not None else None,
     ):
         _check_chunk(solution, chunk, n_rows + 2, value_columns, has_ids, predictions, seen, log)
         n_rows += len(chunk)
@@ -165,6 +207,8 @@ def _check_table(solution: Solution, table: Table, ids_only: bool = False):
     elif has_ids:
         _check_missing(solution, seen, log)
     problems = log.problems()
+    if summary is not None:
+        problems.insert(0, summary)  # first, and never capped (see _with_table)
     return problems, (None if problems or not has_ids else predictions)
 
 
@@ -183,6 +227,11 @@ def _check_chunk(solution, chunk, row0, value_columns, has_ids, predictions, see
 def _match_ids(solution: Solution, series: pd.Series, row0: int, log: ProblemLog) -> np.ndarray:
     """Solution row of each submission row (-1 when blank or unknown)."""
     column = solution.id_column
+    if series.dtype == np.int64:  # canonical integers (see Table.integer_ids): none blank, text = str(value)
+        values_ = series.to_numpy()
+        found = solution.index.lookup_ints(values_, start=row0 - 2)
+        _report_unknown(column, np.flatnonzero(found < 0), values_, row0, log)
+        return found
     ids, too_long = idmod.encode(series, solution.index.width)
     found = solution.index.lookup(ids, start=row0 - 2)
     blank = ids == b""
@@ -196,15 +245,17 @@ def _match_ids(solution: Solution, series: pd.Series, row0: int, log: ProblemLog
         log.add_rows("empty_value", column, rows, [], lambda total, text, ex: (
             f"Column {column!r} has {total} empty id{'s' * (total > 1)} ({text})."
         ))
-    unknown = (found < 0) & ~blank
-    if unknown.any():
-        where = np.flatnonzero(unknown)
-        examples = [quote(v) for v in series.to_numpy()[where[:5]]]
+    _report_unknown(column, np.flatnonzero((found < 0) & ~blank), series.to_numpy(), row0, log)
+    return found
+
+
+def _report_unknown(column: str, where: np.ndarray, cells: np.ndarray, row0: int, log: ProblemLog) -> None:
+    if where.size:
+        examples = [quote(str(v)) for v in cells[where[:5]]]
         log.add_rows("unexpected_ids", column, where + row0, examples, lambda total, text, ex: (
             f"{total} id{'s are' if total > 1 else ' is'} not in the test set, e.g. {', '.join(ex[:3])} ({text}). "
             "Ids are compared as exact text, so '7', '7.0' and '007' differ."
         ))
-    return found
 
 
 def _check_missing(solution: Solution, seen: np.ndarray, log: ProblemLog) -> None:
@@ -228,6 +279,12 @@ def _note_duplicates(solution: Solution, found: np.ndarray, seen: np.ndarray, ro
     """
     rows = np.flatnonzero(found >= 0)
     targets = found[rows]
+    if not seen[targets].any():  # no id used before: count instead of sorting, the common case
+        before = np.count_nonzero(seen)
+        seen[targets] = True
+        if np.count_nonzero(seen) - before == targets.size:
+            return
+        seen[targets] = False  # some id repeats within the chunk: find which below
     order = np.argsort(targets, kind="stable")
     repeat_in_chunk = np.zeros(rows.size, dtype=bool)
     repeat_in_chunk[order[1:]] = targets[order[1:]] == targets[order[:-1]]

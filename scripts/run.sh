@@ -52,6 +52,16 @@ cat <<MSG
 ==============================================================
 
 MSG
+# One background worker beside the server: it scores large uploads and re-scores after a
+# solution change (webapp/jobs.py). Its queue is the file instance/jobs.sqlite unless
+# HOLDOUT_QUEUE_URL or HOLDOUT_REDIS_URL names Redis, so no other service is needed.
+# HOLDOUT_RUN_WORKER=0 starts none (workers run elsewhere, platform/worker.sh).
+if [ "${HOLDOUT_RUN_WORKER:-1}" != "0" ]; then
+    "$BIN/flask" --app wsgi jobs worker --workers "${JOB_WORKERS:-2}" &
+    worker=$!
+    # When gunicorn stops (Ctrl-C, or it fails), so does the worker: SIGINT lets its running job finish.
+    trap 'kill -INT "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT
+fi
 # Timeouts and worker recycling live in platform/gunicorn.conf.py.
-exec "$BIN/gunicorn" --config platform/gunicorn.conf.py --bind "$HOST:$PORT" --workers "$WORKERS" --threads 4 \
+"$BIN/gunicorn" --config platform/gunicorn.conf.py --bind "$HOST:$PORT" --workers "$WORKERS" --threads 4 \
     --access-logfile - wsgi:app

@@ -31,11 +31,13 @@ ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
 STRICT_NO_SKIPS = ON_POSTGRES or os.environ.get("HOLDOUT_TEST_NO_SKIPS") == "1"
 
 # Variables the app reads; tests must never see the developer's own settings.
-_APP_ENV_VARS = ("HOLDOUT_ENV", "HOLDOUT_DATABASE_URL", "HOLDOUT_SECRET_KEY", "HOLDOUT_DATA_DIR",
+_APP_ENV_VARS = ("HOLDOUT_ENV", "HOLDOUT_DATABASE_URL", "HOLDOUT_SECRET_KEY", "HOLDOUT_DATA_DIR", "HOLDOUT_STORAGE_URL",
                  "HOLDOUT_MAX_UPLOAD_MB", "HOLDOUT_INSTANCE_DIR", "HOLDOUT_BASE_URL", "HOLDOUT_SMTP_URL",
                  "HOLDOUT_MAIL_FROM", "HOLDOUT_REDIS_URL", "HOLDOUT_RATELIMIT_ENABLED",
                  "HOLDOUT_MAX_INFLATED_MB", "HOLDOUT_MAX_COLUMNS", "HOLDOUT_MAX_LINE_KB",
                  "HOLDOUT_INVALID_RETENTION_DAYS", "HOLDOUT_TEAM_STORAGE_MB", "HOLDOUT_METRIC_TIME_LIMIT",
+                 "HOLDOUT_QUEUE_URL", "HOLDOUT_ASYNC_SCORING_MB", "HOLDOUT_JOB_LEASE_SECONDS", "HOLDOUT_JOBS_IMMEDIATE", "HOLDOUT_QUEUE_NAME",
+                 "HOLDOUT_TEST_SCORING_GATE",
                  *(f"HOLDOUT_LIMIT_{name}" for name in ("SIGNIN_ACCOUNT", "SIGNIN_IP", "SIGNUP_IP", "TOKENS",
                                                         "UPLOADS", "API_AUTH_IP")))
 # Where the Redis-backed rate-limit tests find Redis; in CI (CI=true) it must be there.
@@ -213,7 +215,11 @@ def _make_app(db_url: str, data_dir: Path, **extra):
     # Rate limits off: tests sign in and upload far faster than people do. The tests of the
     # limits themselves turn them on (RATELIMIT_ENABLED=True, see limited_app).
     config = {"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "DATA_DIR": str(data_dir),
-              "TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "REDIS_URL": None}
+              "TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, "REDIS_URL": None,
+              # Background jobs run in-process as they are queued (tests/jobs start real workers).
+              "JOBS_IMMEDIATE": True,
+              # Refused files go at once here; tests/cluster runs with the default grace.
+              "REFUSED_FILE_GRACE_SECONDS": 0}
     config.update(extra)
     return create_app(config)
 

@@ -109,3 +109,14 @@ def test_the_platform_folder_does_not_shadow_the_stdlib_platform_module():
     out = subprocess.run([sys.executable, "-c", "import platform; print(platform.__file__, platform.system())"],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     assert not out.stdout.startswith(str(ROOT)) and out.stdout.split()[1]
+
+
+def test_platform_is_a_folder_of_deployment_files_never_a_package():
+    """platform/ holds how Holdout is deployed (gunicorn config, node and worker commands, proxy
+    sample); an __init__.py would make it a package that shadows the standard library's module."""
+    folder = ROOT / "platform"
+    assert not list(folder.rglob("__init__.py"))
+    for name in ("gunicorn.conf.py", "web.sh", "worker.sh", "cluster.sh", "proxy/nginx.conf"):
+        assert (folder / name).is_file(), f"platform/{name} is missing"
+    for script in ("web.sh", "worker.sh", "cluster.sh"):
+        assert (folder / script).stat().st_mode & 0o111, f"platform/{script} is not executable"

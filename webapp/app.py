@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import auth, cli, db, errors, filters, input_guard, limits, mailer, security
+from . import auth, cli, cli_backup, cli_jobs, db, errors, filters, input_guard, limits, mailer, security, storage
 from .config import config_from_env, instance_dir
 
 
@@ -17,12 +17,22 @@ def create_app(config: dict | None = None) -> Flask:
     mailer.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    storage.init_app(app)
     auth.init_app(app)
     filters.init_app(app)
     input_guard.init_app(app)  # before the blueprints: their <int:...> routes use its converter
     _register_blueprints(app)
     limits.init_app(app)  # after the blueprints: it wraps their views
     cli.init_app(app)
+    cli_backup.init_app(app)
+    cli_jobs.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind N reverse proxies, trust exactly N hops of X-Forwarded-*: the client's address
+        # for per-address rate limits, https for cookies and links (platform/proxy/nginx.conf).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     return app
 
 
@@ -36,6 +46,7 @@ def _register_blueprints(app: Flask) -> None:
         competitions,
         discussion,
         groups,
+        health,
         notifications,
         organizer,
         profiles,
@@ -53,3 +64,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(profiles.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(api_docs.bp)
+    app.register_blueprint(health.bp)

@@ -22,10 +22,11 @@ tokens_cli = AppGroup("tokens", help="Manage API tokens.")
 demo_cli = AppGroup("demo", help="The demo competitions.")
 competitions_cli = AppGroup("competitions", help="Import and export competition bundles.")
 storage_cli = AppGroup("storage", help="Stored files: remove what nothing needs.")
+files_cli = AppGroup("files", help="Competition data files.")
 
 
 def init_app(app: Flask) -> None:
-    for group in (users_cli, tokens_cli, demo_cli, competitions_cli, storage_cli):
+    for group in (users_cli, tokens_cli, demo_cli, competitions_cli, storage_cli, files_cli):
         app.cli.add_command(group)
 
 
@@ -189,6 +190,7 @@ def storage_gc(delete: bool) -> None:
     """List (or, with --delete, remove) interrupted uploads' temporary files, files no row needs
     (refused for quota, unconfirmed previews, deleted competitions) and invalid submissions'
     files past HOLDOUT_INVALID_RETENTION_DAYS. Files younger than a day are always kept."""
+    _check_storage(get_storage())
     report = housekeeping.collect(get_session(), get_storage(), clock.now(),
                                   current_app.config["INVALID_RETENTION_DAYS"], delete=delete)
     for line in report.lines():
@@ -201,8 +203,40 @@ def storage_clean_temp(older_than_minutes: int) -> None:
     """Remove interrupted uploads' temporary files; run at start-up, before any worker serves."""
     from datetime import timedelta
 
-    removed = housekeeping.remove_temp_files(get_storage(), timedelta(minutes=older_than_minutes))
+    storage = get_storage()
+    _check_storage(storage)  # run at start-up: an unusable S3 bucket stops the start with one clear line
+    removed = housekeeping.remove_temp_files(storage, timedelta(minutes=older_than_minutes))
     click.echo(f"Removed {len(removed)} interrupted upload(s): {sum(size for _, size in removed):,} bytes.")
+
+
+@files_cli.command("previews")
+def files_previews() -> None:
+    """Compute the Data tab's previews of files stored before previews existed (migration 0010).
+    Each file is looked at once; new files get theirs when they are stored."""
+    from competitions import previews
+
+    session = get_session()
+    count = previews.fill_missing(session, get_storage())
+    session.commit()
+    click.echo(f"Looked at {count} file(s) without a preview.")
+
+
+@storage_cli.command("check")
+def storage_check() -> None:
+    """Check that the configured storage (HOLDOUT_STORAGE_URL) can be used: for S3, that the bucket
+    exists and the AWS_* credentials may use it. Exits non-zero, with the reason, when not."""
+    storage = get_storage()
+    _check_storage(storage)
+    click.echo(f"Storage OK: {storage.describe()}")
+
+
+def _check_storage(storage) -> None:
+    from competitions.storage import StorageUnavailable
+
+    try:
+        storage.check()
+    except StorageUnavailable as exc:
+        _fail(str(exc))
 
 
 def _first_admin(session):

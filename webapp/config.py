@@ -168,6 +168,59 @@ def redis_url_from_env() -> str | None:
     return raw
 
 
+def storage_url_from_env() -> str | None:
+    """HOLDOUT_STORAGE_URL: where uploaded files live. s3://bucket/prefix is an S3 bucket (endpoint,
+    region and keys from the AWS_* variables, read by boto3); a path is a local folder. Unset: the
+    data folder, HOLDOUT_DATA_DIR (docs/deploy.md, "Object storage")."""
+    raw = os.environ.get("HOLDOUT_STORAGE_URL", "").strip()
+    if not raw:
+        return None
+    if raw.startswith("s3://") and not raw[len("s3://"):].split("/", 1)[0]:
+        raise ConfigError(f"HOLDOUT_STORAGE_URL must name a bucket, as in s3://bucket/prefix, got {raw!r}")
+    if "://" in raw and not raw.startswith("s3://"):
+        raise ConfigError(f"HOLDOUT_STORAGE_URL must be s3://bucket/prefix or a local folder, got {raw!r}")
+    return raw
+
+
+def trusted_proxies_from_env() -> int:
+    """HOLDOUT_TRUSTED_PROXIES (0): how many reverse proxies stand in front of the app and set
+    X-Forwarded-For/-Proto/-Host. Behind one proxy, 1 makes the per-address rate limits see the
+    client's address instead of the proxy's; more than the real count would let clients forge it."""
+    raw = os.environ.get("HOLDOUT_TRUSTED_PROXIES", "0").strip() or "0"
+    if not raw.isdigit() or int(raw) > 10:
+        raise ConfigError(f"HOLDOUT_TRUSTED_PROXIES must be a whole number from 0 to 10, got {raw!r}")
+    return int(raw)
+
+
+def queue_url_from_env() -> str | None:
+    """HOLDOUT_QUEUE_URL: where background jobs wait (webapp/jobs.py). redis://... lets workers on
+    several hosts share the queue; sqlite:///path names a queue file. Unset: HOLDOUT_REDIS_URL if
+    that is set, else the file jobs.sqlite in the instance folder (no service needed)."""
+    raw = os.environ.get("HOLDOUT_QUEUE_URL", "").strip()
+    if not raw:
+        return None
+    if not raw.startswith(("redis://", "rediss://", "unix://", "sqlite:///")):
+        raise ConfigError(f"HOLDOUT_QUEUE_URL must start with redis://, rediss://, unix:// or sqlite:///, got {raw!r}")
+    return raw
+
+
+def jobs_from_env() -> dict:
+    """Background scoring (webapp/jobs.py):
+
+    - HOLDOUT_ASYNC_SCORING_MB (5): uploads of at least this size are scored by a worker; 0: all;
+    - HOLDOUT_JOB_LEASE_SECONDS (600): a job taken this long ago and unfinished is taken again
+      (its worker is presumed dead), so keep it above the slowest scoring;
+    - HOLDOUT_JOBS_IMMEDIATE (0): run jobs at once in the web process (tests, debugging);
+    - HOLDOUT_QUEUE_NAME (holdout): the queue's name, so two sites can share one Redis.
+    """
+    async_mb = _int_from_env("HOLDOUT_ASYNC_SCORING_MB", 5)
+    if async_mb < 0:
+        raise ConfigError(f"HOLDOUT_ASYNC_SCORING_MB must be 0 or more, got {async_mb}")
+    return {"ASYNC_SCORING_MB": async_mb, "JOB_LEASE_SECONDS": _positive_int_from_env("HOLDOUT_JOB_LEASE_SECONDS", 600),
+            "JOBS_IMMEDIATE": _flag_from_env("HOLDOUT_JOBS_IMMEDIATE", False),
+            "QUEUE_NAME": os.environ.get("HOLDOUT_QUEUE_NAME", "").strip() or "holdout"}
+
+
 def config_from_env(overrides: dict) -> dict:
     """The app's settings: HOLDOUT_* variables, then `overrides` on top.
 
@@ -182,6 +235,10 @@ def config_from_env(overrides: dict) -> dict:
         "DATA_DIR": os.environ.get("HOLDOUT_DATA_DIR", str(instance_dir() / "data")),
         **upload_limits_from_env(),
         "BASE_URL": base_url_from_env(),
+        "TRUSTED_PROXIES": trusted_proxies_from_env(),
+        # Seconds a refused upload's file waits before it is discarded (competitions/housekeeping.py):
+        # time enough for a concurrent upload of the same bytes to commit its reference.
+        "REFUSED_FILE_GRACE_SECONDS": max(0, _int_from_env("HOLDOUT_REFUSED_FILE_GRACE_SECONDS", 900)),
         "SMTP_URL": overrides["SMTP_URL"] if "SMTP_URL" in overrides else smtp_url_from_env(),
         # Pauses (seconds) between retries of a failed delivery, in the background thread.
         "MAIL_RETRY_DELAYS": (2, 10, 60),
@@ -200,10 +257,18 @@ def config_from_env(overrides: dict) -> dict:
         "RATELIMIT_KEY_PREFIX": "holdout",
         "RATELIMIT_HEADERS_ENABLED": True,
         **rate_limits_from_env(),
+        **jobs_from_env(),
     }
     settings.update(overrides)
+    # The job queue: its own URL, else the shared Redis, else a file beside the database.
+    if not settings.get("QUEUE_URL"):
+        settings["QUEUE_URL"] = (queue_url_from_env() or settings["REDIS_URL"]
+                                 or f"sqlite:///{instance_dir() / 'jobs.sqlite'}")
     # The limiter's store: memory (one process) unless Redis is configured (shared by all processes).
     settings.setdefault("RATELIMIT_STORAGE_URI", settings["REDIS_URL"] or "memory://")
+    # Uploaded files: HOLDOUT_STORAGE_URL, else the data folder (whichever DATA_DIR is in force).
+    if not settings.get("STORAGE_URL"):
+        settings["STORAGE_URL"] = storage_url_from_env() or settings["DATA_DIR"]
     if "MAIL_FROM" not in settings:
         settings["MAIL_FROM"] = mail_from_env(settings["SMTP_URL"])
     return settings

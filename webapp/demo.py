@@ -67,6 +67,8 @@ def seed(session: Session, storage: Storage, now: datetime) -> SeedReport:
     """Idempotent: existing demo users and competitions are left alone."""
     credentials: dict[str, str] = {}
     organizer = _ensure_user(session, "organizer", "organizer", credentials, now)
+    # An admin too, so a newcomer can see every kind of page (the Users page, reopening a finished one).
+    _ensure_user(session, "admin", "admin", credentials, now)
     learners = [_ensure_user(session, name, "learner", credentials, now) for name in ["learner", *DEMO_LEARNERS]]
     new_group = _ensure_group(session, organizer, learners, now)
     created = []
@@ -79,6 +81,10 @@ def seed(session: Session, storage: Storage, now: datetime) -> SeedReport:
         if task.slug == TEAM_TASK:
             _team_up(session, competition, learners[1:])
         _baselines(session, storage, competition, task, frames, learners[1:], now)
+        if task.slug == PROGRESS_TASK:
+            _progress(session, storage, competition, task, frames, learners[0])
+        if task.slug == SHAKEUP_TASK:
+            _chase_the_public_board(session, storage, competition, frames, learners[0])
         if task.finalized:
             # A finished competition shows the private board, the frozen results and the audit log;
             # finalized the day after its deadline, inside the group's past season, it gives medals and points.
@@ -160,7 +166,10 @@ def _import(session: Session, storage: Storage, organizer: User, task: DemoTask,
             "daily_limit": 5, "final_selections": 2, "public_fraction": 0.3, "seed": 42,
             "sample_submission": "sample_submission.csv", "test_file": "test.csv", "group": GROUP_SLUG}}
         (root / bundles.MANIFEST).write_text(tomli_w.dumps(manifest))
-        return bundles.import_bundle(session, storage, organizer, root, now).competition
+        competition = bundles.import_bundle(session, storage, organizer, root, now).competition
+        # Published the day before its start, as a real one would have been: the Manage tab's timeline reads true.
+        competition.published_at = competition.start_at - timedelta(days=1)
+        return competition
 
 
 def _sample(task: DemoTask, frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -240,6 +249,61 @@ def _baselines(session: Session, storage: Storage, competition: Competition, tas
         data = _predictions(task, model_name, frames).to_csv(index=False).encode()
         submitting.submit(session, storage, competition, user, "submission.csv", io.BytesIO(data),
                           description, when)
+
+
+# The demo account "learner" improves over a week on this one, so My submissions shows a real chart:
+# blends of the constant baseline and the forest, better day by day, with one step back on day 4.
+PROGRESS_TASK = "breast-cancer"
+PROGRESS_STEPS = [(1, 0.2, "First try: mostly the constant"), (2, 0.5, "Half forest"),
+                  (4, 0.35, "Less forest: worse"), (5, 0.8, "More forest"), (7, 0.95, "Nearly all forest"),
+                  (8, 1.0, "Random forest, 200 trees")]
+
+
+def _progress(session: Session, storage: Storage, competition: Competition, task: DemoTask,
+              frames: dict[str, pd.DataFrame], learner: User) -> None:
+    from competitions import progress
+
+    participation.join(session, competition, learner, competition.start_at + timedelta(hours=6))
+    session.commit()
+    constant, forest = _predictions(task, "constant", frames), _predictions(task, "forest", frames)
+    for day, weight, description in PROGRESS_STEPS:
+        blend = forest.assign(target=weight * forest["target"] + (1 - weight) * constant["target"])
+        receipt = submitting.submit(session, storage, competition, learner, "submission.csv",
+                                    io.BytesIO(blend.to_csv(index=False).encode()), description,
+                                    competition.start_at + timedelta(days=day, hours=2))
+        progress.record(session, storage, competition, receipt.submission)
+        session.commit()
+
+
+# On this finished one the demo account "learner" chases the public board: six uploads tuned to the public
+# rows, each a little closer to them, and no better than the mean elsewhere. The private board then shows a
+# shake-up (the public-versus-private chart, the rank changes, and a note on overfitting the public board).
+SHAKEUP_TASK = "diabetes"
+
+
+def _chase_the_public_board(session: Session, storage: Storage, competition: Competition,
+                            frames: dict[str, pd.DataFrame], learner: User) -> None:
+    from competitions import solutions
+    from scoring.split import PUBLIC
+
+    participation.join(session, competition, learner, competition.start_at + timedelta(days=5))
+    session.commit()
+    parsed = solutions.load_parsed(storage, competition, solutions.current_solution(session, competition))
+    public = {i.decode() if isinstance(i, bytes) else str(i)
+              for i in np.asarray(parsed.ids)[np.asarray(parsed.usage) == PUBLIC].tolist()}
+    truth = frames["solution"].set_index("id")["target"]
+    mean = float(frames["train"]["target"].mean())
+    rng = np.random.default_rng(11)
+    test_ids = frames["test"]["id"]
+    for attempt in range(6):
+        spread = 40.0 - 5 * attempt  # each try fits the public rows a little better
+        target = [float(truth[i]) + rng.normal(0, spread) if str(i) in public else mean + 25.0
+                  for i in test_ids]
+        session.commit()
+        submitting.submit(session, storage, competition, learner, "submission.csv",
+                          io.BytesIO(pd.DataFrame({"id": test_ids, "target": target}).to_csv(index=False).encode()),
+                          f"Tuned on the public board, try {attempt + 1}",
+                          competition.start_at + timedelta(days=6 + attempt, hours=4))
 
 
 def _description(task: DemoTask) -> str:

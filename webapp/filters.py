@@ -1,4 +1,4 @@
-"""Jinja filters: times in the viewer's zone, sanitized Markdown, score formatting."""
+"""Jinja filters: times in the viewer's zone, countdowns, file sizes, sanitized Markdown, score formatting."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,6 +7,8 @@ import markdown as md
 import nh3
 from flask import Flask
 from markupsafe import Markup, escape
+
+from . import clock
 
 _ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em", "h1", "h2",
@@ -20,15 +22,67 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(markdown)
     app.add_template_filter(post_markdown)
     app.add_template_filter(score)
+    app.add_template_filter(countdown)
+    app.add_template_filter(filesize)
 
 
-def localtime(value: datetime | None) -> Markup:
-    """A <time> element in UTC; holdout.js rewrites it in the viewer's time zone."""
+def _utc_text(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def localtime(value: datetime | None, relative: bool = False) -> Markup:
+    """A <time> element reading in UTC; holdout.js rewrites it in the viewer's time zone, keeps the UTC
+    text as its tooltip, and with relative=True adds how long ago or how soon ("3 h ago")."""
     if value is None:
         return Markup("—")
-    iso = value.isoformat()
-    text = value.strftime("%Y-%m-%d %H:%M UTC")
-    return Markup(f'<time datetime="{escape(iso)}">{escape(text)}</time>')
+    text = _utc_text(value)
+    extra = ' data-relative=""' if relative else ""
+    return Markup(f'<time datetime="{escape(value.isoformat())}" title="{escape(text)}"{extra}>'
+                  f"{escape(text)}</time>")
+
+
+def countdown(value: datetime | None) -> Markup:
+    """Time left until a deadline ("2 d 4 h left"), with the UTC time as its tooltip. The server writes it
+    as of this request, so it reads right without script; holdout.js keeps it ticking."""
+    if value is None:
+        return Markup("—")
+    return Markup(f'<time class="countdown" datetime="{escape(value.isoformat())}" '
+                  f'title="{escape(_utc_text(value))}" data-countdown="">{escape(time_left(value, clock.now()))}</time>')
+
+
+def time_left(deadline: datetime, now: datetime) -> str:
+    """The same words holdout.js writes: days and hours, then minutes, then seconds in the last hour."""
+    seconds = int((deadline - now).total_seconds())
+    if seconds <= 0:
+        return "deadline passed"
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    if days:
+        return f"{days} d {hours} h left"
+    if hours:
+        return f"{hours} h {minutes} min left"
+    return f"{minutes} min {seconds} s left"
+
+
+_UNITS = ("kB", "MB", "GB", "TB")
+
+
+def filesize(value: int | None) -> str:
+    """Bytes as people read them: 812 B, 4.2 kB, 13 MB (decimal units, as browsers and OSes show them),
+    with a no-break space so a number never parts from its unit in a narrow table cell."""
+    if value is None:
+        return "—"
+    if value < 1000:
+        return f"{value}\u00a0B"
+    size = float(value)
+    for unit in _UNITS:
+        size /= 1000
+        if round(size, 1) < 10:
+            return f"{size:.1f}\u00a0{unit}"
+        if round(size) < 1000 or unit == _UNITS[-1]:
+            return f"{size:.0f}\u00a0{unit}"
+    raise AssertionError("unreachable")
 
 
 # Pygments marks tokens with classes (styled in holdout.css); classes can only style, never run.

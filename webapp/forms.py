@@ -110,14 +110,21 @@ class CompetitionForm(FlaskForm):
                          description="Every label learners may predict, including any absent from the test rows. "
                                      "Left empty, they come from the sample submission or else the solution.")
     id_column = StringField("Id column", default="id", validators=[DataRequired(), Length(max=64)])
-    start_at = StringField("Start (UTC, YYYY-MM-DDTHH:MM)", validators=[DataRequired()])
-    deadline_at = StringField("Deadline (UTC, YYYY-MM-DDTHH:MM)", validators=[DataRequired()])
+    # Date-time pickers: organizer.js shows them in the browser's time zone and sends each field's
+    # UTC offset in <name>_tz; without JavaScript the value is UTC, as the page says.
+    start_at = StringField("Start", validators=[DataRequired("Give the start.")],
+                           render_kw={"type": "datetime-local"})
+    deadline_at = StringField("Deadline", validators=[DataRequired("Give the deadline.")],
+                              render_kw={"type": "datetime-local"})
+    start_at_tz = HiddenField()
+    deadline_at_tz = HiddenField()
+    team_merger_deadline_tz = HiddenField()
     daily_limit = IntegerField("Submissions per day", default=5)
     total_limit = IntegerField("Total submissions (optional)", validators=[Optional()])
     final_selections = IntegerField("Final selections", default=2)
     max_team_size = IntegerField("Maximum team size (1 = solo only)", default=5)
-    team_merger_deadline = StringField("Team merger deadline (UTC, YYYY-MM-DDTHH:MM; optional)",
-                                       validators=[Optional()],
+    team_merger_deadline = StringField("Team merger deadline (optional)",
+                                       validators=[Optional()], render_kw={"type": "datetime-local"},
                                        description="The last moment teams may invite, merge and leave. "
                                                    "Empty: 7 days before the deadline.")
     visibility = SelectField("Visibility", choices=[SelectChoice("public"),
@@ -136,7 +143,8 @@ class CompetitionForm(FlaskForm):
 
 
 class NewCompetitionForm(CompetitionForm):
-    solution = FileField("Hidden solution file", validators=[FileRequired("Upload the solution file.")])
+    # Not FileRequired: a solution kept from an earlier try (competitions/kept_uploads.py) counts; the view checks.
+    solution = FileField("Hidden solution file")
     files = MultipleFileField("Data files (train.csv, test.csv, sample_submission.csv, …)")
 
 

@@ -93,6 +93,16 @@ def op(summary: str, success: int = 200, body_schema: dict | None = None, *, err
     return operation
 
 
+def _accepted(operation: dict) -> dict:
+    """Also 202: a large upload is queued for a worker (webapp/jobs.py); `url` and Location name it."""
+    operation["responses"]["202"] = {
+        "description": "Queued: a worker scores it. Poll `url` (also in the Location header) until its status "
+                       "is no longer `queued` or `scoring`.",
+        "headers": {"Location": {"schema": {"type": "string"}, "description": "The submission's URL."}},
+        "content": {"application/json": {"schema": OBJ}}}
+    return operation
+
+
 C = "/competitions/{slug}"
 SEEN = "404"            # a competition, group, topic… the caller may not see, or that does not exist
 MEMBER = "403 404"
@@ -103,7 +113,8 @@ PATHS: dict[str, dict[str, dict]] = {
                            auth=False)},
     "/competitions": {
         "get": op("Competitions you can see.", body_schema=ARR, auth=False),
-        "post": op("Create a competition (organizers, or a group's hosts).", 201, errors="403 404 409",
+        "post": op("Create a competition (organizers, or a group's hosts); it opens at its start, or stays a "
+                   "draft until published when the metadata says `\"draft\": true`.", 201, errors="403 404 409",
                    request=_multipart({"metadata": {"type": "string", "description": "The settings, as JSON."},
                                        "solution": FILE, "files": {"type": "array", "items": FILE}},
                                       ["metadata", "solution"])),
@@ -123,9 +134,12 @@ PATHS: dict[str, dict[str, dict]] = {
     C + "/submissions": {
         "get": op("Your team's submissions, or all of them for its organizers.", body_schema=ARR,
                   errors=MEMBER, query=(INVITE,)),
-        "post": op("Submit predictions.", 201, errors="403 404 409 422", query=(INVITE,),
-                   request=_multipart({"file": FILE, "description": {"type": "string"}}, ["file"])),
+        "post": _accepted(op("Submit predictions.", 201, errors="403 404 409 422", query=(INVITE,),
+                             request=_multipart({"file": FILE, "description": {"type": "string"}}, ["file"]))),
     },
+    C + "/submissions/{submission_id}": {"get": op(
+        "One submission and its status: `queued` or `scoring` (a large file a worker scores), then "
+        "`scored`, `invalid` or `error`.", errors=MEMBER, query=(INVITE,))},
     C + "/validate": {"post": op("Check a file as a submission would be checked, without a score or quota.",
                                  errors="403 404 409 422", query=(INVITE,),
                                  request=_multipart({"file": FILE}, ["file"]))},
@@ -134,14 +148,25 @@ PATHS: dict[str, dict[str, dict]] = {
                                  request=_json_body({"submission_ids": {"type": "array",
                                                                         "items": {"type": "integer"}}},
                                                     ["submission_ids"]))},
-    C + "/leaderboard": {"get": op("The public or private leaderboard.", errors="403 404", auth=False, query=(
-        INVITE, _query("board", {"type": "string", "enum": ["public", "private"]}, "Which board.")))},
+    C + "/leaderboard": {"get": op("The public or private leaderboard, a page at a time (with `total`). Each entry "
+                                   "says whether it is `tied_with_above` (95% paired bootstrap; null: not known) "
+                                   "and, on the public board, `rank_change_day` since the end of the previous "
+                                   "UTC day (null with `new_today`: not ranked then).",
+                                   errors="400 403 404", auth=False, query=(
+        INVITE, _query("board", {"type": "string", "enum": ["public", "private"]}, "Which board."),
+        _query("page", {"type": "integer", "minimum": 1}, "Page number, from 1 (default 1)."),
+        _query("per_page", {"type": "integer", "minimum": 1, "maximum": 1000},
+               "Entries a page (default 100, at most 1000).")))},
     C + "/solution": {"post": op("Replace the hidden solution and re-score every submission.", errors=MANAGE,
                                  query=(INVITE,), request=_multipart(
                                      {"solution": FILE, "public_fraction": {"type": "string"},
                                       "seed": {"type": "string"}}, ["solution"]))},
     C + "/submissions/{submission_id}/disqualify": {"post": op(
         "Disqualify a submission.", errors=MANAGE, query=(INVITE,), request=REASON)},
+    C + "/submissions/{submission_id}/reinstate": {"post": op(
+        "Lift one submission's disqualification (409 after finalize).", errors=MANAGE, query=(INVITE,))},
+    C + "/publish": {"post": op("Publish a draft (made with metadata `\"draft\": true`): it opens at its start.",
+                                errors=MANAGE, query=(INVITE,))},
     C + "/teams/{team_id}/disqualify": {"post": op("Disqualify a team.", errors=MANAGE, query=(INVITE,),
                                                    request=REASON)},
     C + "/teams/{team_id}/reinstate": {"post": op("Lift a team's disqualification.", errors=MANAGE,

@@ -20,6 +20,8 @@ class AuditAction(str, enum.Enum):
     DEADLINE = "deadline"
     MERGE = "merge"
     REMOVE_MEMBER = "remove_member"
+    PUBLISH = "publish"
+    REINSTATE_SUBMISSION = "reinstate_submission"
 
 
 class AuditEntry(Base):

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime
@@ -47,6 +48,8 @@ class Competition(Base):
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None: a draft, seen only by its organizers and admins until published (competitions/drafts.py).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     daily_limit: Mapped[int] = mapped_column(Integer, default=5)
     total_limit: Mapped[int | None] = mapped_column(Integer)
@@ -66,6 +69,11 @@ class Competition(Base):
     practice: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Changes, in the same transaction, with anything a leaderboard shows (competitions/board_version.py):
+    # cached boards are keyed by it, so none is ever stale. A fresh random value, not a counter, so a
+    # restored backup never meets a cache entry made from a different state under the same number.
+    standings_version: Mapped[int] = mapped_column(BigInteger, default=lambda: secrets.randbits(62) + 1,
+                                                   server_default="0")
 
     owner = relationship("User")
     group = relationship("Group")
@@ -82,6 +90,9 @@ class Competition(Base):
         """The lifecycle state is derived from the clock, so it never goes stale."""
         if self.finalized_at is not None:
             return State.FINALIZED
+        if self.published_at is None:
+            # An unpublished draft stays a draft whatever the clock says.
+            return State.DRAFT
         if now >= self.deadline_at:
             return State.CLOSED
         if now >= self.start_at:
@@ -101,6 +112,10 @@ class CompetitionFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The Data tab's preview (first rows, column names and types), computed once when the file is
+    # stored (competitions/previews.py); preview_done marks files already looked at, previewable or not.
+    preview: Mapped[dict | None] = mapped_column(JSON)
+    preview_done: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     competition: Mapped[Competition] = relationship(back_populates="files")
 

@@ -13,6 +13,8 @@ from .competition import Competition
 
 
 class Status(str, enum.Enum):
+    QUEUED = "queued"    # a large upload waiting for a worker (competitions/jobs.py); holds a quota slot
+    SCORING = "scoring"  # a worker took it at scoring_started_at; past the lease it is taken again
     SCORED = "scored"
     INVALID = "invalid"
     ERROR = "error"
@@ -23,6 +25,11 @@ class Submission(Base):
     __table_args__ = (
         # The leaderboard reads best scores per team; this index keeps it team-bound.
         Index("ix_submissions_competition_team_status", "competition_id", "team_id", "status"),
+        # A team's own queries (its standing, its quota, its history) name only the team: without this
+        # index each one scans every submission of every competition (0.1-0.5 s an upload at 100,000).
+        Index("ix_submissions_team_status_created", "team_id", "status", "created_at"),
+        # The job sweep looks for queued rows and expired leases (competitions/jobs.py).
+        Index("ix_submissions_status_started", "status", "scoring_started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,9 +53,14 @@ class Submission(Base):
     private_ci_high: Mapped[float | None] = mapped_column(Float)
     solution_version: Mapped[int | None] = mapped_column(Integer)
     scorer_version: Mapped[str | None] = mapped_column(String(32))
+    # Background scoring (competitions/jobs.py): when a worker took it, and how many times one did.
+    scoring_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     selected: Mapped[bool] = mapped_column(Boolean, default=False)
     disqualified_reason: Mapped[str | None] = mapped_column(String(500))
+    # What this upload changed for the team, computed once when it is scored (competitions/progress.py).
+    feedback: Mapped[dict | None] = mapped_column(JSON)
 
     competition: Mapped[Competition] = relationship()
     team = relationship("Team")

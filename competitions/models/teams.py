@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime
@@ -33,6 +33,12 @@ class Team(Base):
     best_private_score: Mapped[float | None] = mapped_column(Float)
     best_private_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     best_private_submission_id: Mapped[int | None] = mapped_column(Integer)
+    # Whether this team's best cannot be told apart from the team directly above (competitions/ties.py),
+    # and the pair it was computed for: a mark whose key no longer matches the board is not shown.
+    public_tied_above: Mapped[bool | None] = mapped_column(Boolean)
+    public_tie_key: Mapped[str | None] = mapped_column(String(120))
+    private_tied_above: Mapped[bool | None] = mapped_column(Boolean)
+    private_tie_key: Mapped[str | None] = mapped_column(String(120))
 
     members: Mapped[list[TeamMember]] = relationship(back_populates="team", cascade="all, delete-orphan")
 

@@ -40,6 +40,10 @@ def _host(page, tmp_path) -> None:
     page.locator("main form button[type=submit]").click()
     expect(page.locator("h1")).to_contain_text("Parity")
     expect(page.locator("body")).to_contain_text("4 public, 6 private")
+    # The form saves a draft: learners see it once it is published.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("button", has_text="Publish").click()
+    expect(page.locator(".flash.success")).to_contain_text("Published")
 
 
 def test_learner_sees_every_problem_then_a_score_and_a_rank(page, make_user, tmp_path):
@@ -62,7 +66,7 @@ def test_learner_sees_every_problem_then_a_score_and_a_rank(page, make_user, tmp
     bad = tmp_path / "bad.csv"
     bad.write_text("id,target\n0,0.2\n1,1.7\n2,oops\n")
     page.locator("input[name=file]").set_input_files(str(bad))
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form button[value=submit]").click()
     problems = page.locator("ul.problems li")
     expect(problems.filter(has_text="missing_ids")).to_have_count(1)
     expect(problems.filter(has_text="out_of_range")).to_contain_text("row 3")
@@ -73,7 +77,7 @@ def test_learner_sees_every_problem_then_a_score_and_a_rank(page, make_user, tmp
     good.write_text("id,target\n" + "".join(f"{i},{0.9 if i % 2 else 0.1}\n" for i in range(10)))
     page.locator("input[name=file]").set_input_files(str(good))
     page.locator("input[name=description]").fill("parity guess")
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form button[value=submit]").click()
     expect(page.locator(".flash.success")).to_contain_text("public score 0.10536")
     expect(page.locator("table.submissions")).to_contain_text("parity guess")
 

@@ -96,8 +96,12 @@ def test_group_competition_gives_medals_and_standings(browser, page, live_server
         expect(page.locator("select[name=group]")).to_have_value("deep")
         page.locator("input[name=solution]").set_input_files(
             files=[{"name": "solution.csv", "mimeType": "text/csv", "buffer": SOLUTION.encode()}])
-        page.locator("button", has_text="Create competition").click()
+        page.locator("button", has_text="Save draft").click()
         expect(page).to_have_url(re.compile(r"/organize/first-steps$"))
+        # The form saves a draft; the group sees it once it is published.
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.locator("button", has_text="Publish").click()
+        expect(page.locator(".flash.success")).to_contain_text("Published")
 
         # The group's hosts manage its competitions and may not enter them: members compete.
         _field_entries(engine, live_server.data_dir, {max_: 0.9, others[0]: 0.8, others[1]: 0.7, others[2]: 0.6,

@@ -82,6 +82,7 @@ def test_join_validate_submit_and_see_the_score(run, world, tmp_path):
     done = run("submit", world.slug, good, "-m", "plus a half")
     assert done.code == 0, done.err
     assert "Public score: 0.5 (95% interval " in done.out
+    assert "It would rank 1 of 1 on the public board." in done.out  # the upload's feedback, as on the web
     assert "Submissions left today: 4" in done.out
 
     listed = json.loads(run("submissions", world.slug, "--json").out)

@@ -1,6 +1,7 @@
 """The `flask --app wsgi ...` commands: bundles, users, tokens and the demo seed."""
 from __future__ import annotations
 
+import re
 import shutil
 import stat
 import zipfile
@@ -148,6 +149,9 @@ def test_demo_seed_is_idempotent(app, sessions):
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output
     assert "Seeded demo competitions: breast-cancer, diabetes, digits, wine" in first.output
+    # Every kind of account, printed with its password: the admin too.
+    for name in ("organizer", "admin", "learner", "ada"):
+        assert re.search(rf"^  {name} +\S+$", first.output, re.M), name
 
     def counts():
         with sessions() as s:
@@ -157,8 +161,11 @@ def test_demo_seed_is_idempotent(app, sessions):
                     s.scalar(select(func.count(Award.id))))
 
     after_first = counts()
-    assert after_first[0] == 4 and after_first[1] == 20  # five baseline entries each
-    assert after_first[3:] == (1, 6, 2, 8)  # organizer + 5 learners; 4 ranked solo teams in each finished one
+    # five baseline entries each, and the demo learner's six on breast-cancer (its progress chart) and six
+    # on diabetes (chasing the public board: the shake-up, webapp/demo.py)
+    assert after_first[0] == 4 and after_first[1] == 20 + 6 + 6
+    assert after_first[2] == 7  # organizer, admin and 5 learners
+    assert after_first[3:] == (1, 6, 2, 9)  # organizer + 5 learners; 4 and 5 ranked solo teams in the finished ones
     with sessions() as s:
         statuses = set(s.scalars(select(Submission.status)))
         assert statuses == {"scored"}
@@ -179,7 +186,8 @@ def test_demo_seed_is_idempotent(app, sessions):
         assert awarded == {("wine", past.id), ("diabetes", past.id)}
         assert by_slug["diabetes"].finalized_at is not None
         medals = sorted(a.medal for a in s.scalars(select(Award)) if a.medal)
-        assert medals == ["bronze", "bronze"]  # 4 ranked teams each: floor(40% of 4) = 1 bronze
+        # wine: 4 ranked teams, floor(40% of 4) = 1 bronze; diabetes: 5 ranked teams, a silver and a bronze
+        assert medals == ["bronze", "bronze", "silver"]
         # One team of two, formed through an invitation, holds both members' submissions.
         team = s.scalar(select(Team).where(Team.competition_id == by_slug["digits"].id, Team.name == "Forest Friends"))
         assert sorted(m.user.username for m in team.members) == ["ada", "katherine"] and team.entries == 3

@@ -68,6 +68,9 @@ def test_full_lifecycle_through_the_web_views(app, people, login, clock, session
     assert "house-prices" in get(org, "/organize/house-prices").get_data(as_text=True)
     duplicate = org.post("/organize/new", data=new_competition_form(), content_type="multipart/form-data")
     assert duplicate.status_code == 422 and "is taken" in duplicate.get_data(as_text=True)
+    # The form saves a draft, which nobody else sees until it is published.
+    get(app.test_client(), "/c/house-prices", expect=404)
+    assert org.post("/organize/house-prices/publish").status_code == 303
 
     # Learners browse (anonymously too), read the sanitized description and download data.
     assert "House prices" in get(app.test_client(), "/").get_data(as_text=True)

@@ -93,6 +93,7 @@ HTML = [
     ("data", "get", f"{C}/data", None, (200, 200, 200, 200, 200, 200)),
     ("download", "get", f"{C}/files/train.csv", None, (403, 403, 200, 403, 200, 200)),
     ("download-solution-name", "get", f"{C}/files/solution.csv", None, (404,) * 6),
+    ("download-all", "get", f"{C}/data.zip", None, (403, 403, 200, 403, 200, 200)),
     ("leaderboard", "get", f"{C}/leaderboard", None, (200,) * 6),
     ("leaderboard-private", "get", f"{C}/leaderboard?board=private", None, (403, 403, 403, 403, 200, 200)),
     ("leaderboard-csv", "get", f"{C}/leaderboard.csv", None, (200,) * 6),
@@ -110,6 +111,8 @@ HTML = [
     ("selection", "post", f"{C}/selection", lambda r, w: {"submission_ids": [str(w.sid)]},
      (SIGNIN, 403, f"303>{C}/submissions", 403, 403, 403)),
     ("submission-file", "get", f"{C}/submissions/{{sid}}/file", None, (SIGNIN, 404, 200, 404, 200, 200)),
+    ("submission-status", "get", f"{C}/submissions/{{sid}}/status", None, (SIGNIN, 404, 200, 404, 200, 200)),
+    ("health", "get", "/healthz", None, (200,) * 6),
     ("organize-new-page", "get", "/organize/new", None, (SIGNIN, 403, 403, 200, 200, 200)),
     ("organize-new", "post", "/organize/new", lambda r, w: competition_form(f"made-by-{r.replace('_', '-')}"),
      (SIGNIN, 403, 403, "302>/organize/made-by-other-org", "302>/organize/made-by-owner",
@@ -131,6 +134,17 @@ HTML = [
     ("disqualify-team", "post", f"{O}/teams/{{tid}}/disqualify", lambda r, w: {"reason": "two accounts"},
      (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
     ("finalize", "post", f"{O}/finalize", lambda r, w: {}, (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
+    # Drafts (competitions/drafts.py): this one is published, so publishing again or deleting it is refused
+    # with a message on the Manage tab; the confirmation pages work without JavaScript.
+    ("finalize-page", "get", f"{O}/finalize", None, (SIGNIN, 403, 403, 403, 200, 200)),
+    ("publish", "post", f"{O}/publish", lambda r, w: {}, (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
+    ("delete-draft-page", "get", f"{O}/delete", None, (SIGNIN, 403, 403, 403, 200, 200)),
+    ("delete-draft", "post", f"{O}/delete", lambda r, w: {}, (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
+    ("disqualify-submission-page", "get", f"{O}/submissions/{{sid}}/disqualify", None,
+     (SIGNIN, 403, 403, 403, 200, 200)),
+    # Not disqualified: refused with a message on the Manage tab.
+    ("reinstate-submission", "post", f"{O}/submissions/{{sid}}/reinstate", None,
+     (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
     ("close-page", "get", f"{O}/close", None, (SIGNIN, 403, 403, 403, 200, 200)),
     ("close", "post", f"{O}/close", lambda r, w: {}, (SIGNIN, 403, 403, 403, f"303>{O}", f"303>{O}")),
     # Only admins reopen; the owner's refusal is a 403 page, the admin's (not finalized) a message.
@@ -208,6 +222,7 @@ API = [
     ("api-submit", "post", f"{A}/house-prices/submissions", lambda r, w: upload(r), (401, 403, 201, 403, 403, 403)),
     ("api-validate", "post", f"{A}/house-prices/validate", lambda r, w: upload(r), (401, 403, 200, 403, 403, 403)),
     ("api-submissions", "get", f"{A}/house-prices/submissions", None, (401, 403, 200, 403, 200, 200)),
+    ("api-submission", "get", f"{A}/house-prices/submissions/{{sid}}", None, (401, 403, 200, 403, 200, 200)),
     ("api-selection", "put", f"{A}/house-prices/selection", "json", (401, 403, 200, 403, 403, 403)),
     ("api-leaderboard", "get", f"{A}/house-prices/leaderboard", None, (200,) * 6),
     # The same rule as the web page: managers preview the private board before finalize.
@@ -223,6 +238,10 @@ API = [
     ("api-dq-team", "post", f"{A}/house-prices/teams/{{tid}}/disqualify", {"reason": "two accounts"},
      (401, 403, 403, 403, 200, 409)),
     ("api-reinstate", "post", f"{A}/house-prices/teams/{{tid}}/reinstate", None, (401, 403, 403, 403, 200, 200)),
+    # Not disqualified, and already published: conflicts for its managers.
+    ("api-reinstate-submission", "post", f"{A}/house-prices/submissions/{{sid}}/reinstate", None,
+     (401, 403, 403, 403, 409, 409)),
+    ("api-publish", "post", f"{A}/house-prices/publish", None, (401, 403, 403, 403, 409, 409)),
     # The owner closes it first, so the admin's try finds it closed already.
     ("api-close", "post", f"{A}/house-prices/close", None, (401, 403, 403, 403, 200, 409)),
     ("api-reopen", "post", f"{A}/house-prices/reopen", {"reason": "typo in the key"}, (401, 403, 403, 403, 403, 409)),

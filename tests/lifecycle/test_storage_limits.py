@@ -122,8 +122,9 @@ def test_clean_temp_at_start_up(app, storage):
     (lambda: bombs.wide_csv(1_000_000), "wide.csv", "too_many_columns"),
     (lambda: bombs.wide_csv(20_000, rows=3), "wide20k.csv", "too_many_columns"),
 ], ids=["gzip-line", "gzip-rows", "zip-rows", "1M-columns", "20k-columns"])
-def test_validate_and_submit_answer_hostile_files_with_one_problem(client, clock, people, make_competition, join,
+def test_validate_and_submit_answer_hostile_files_with_one_problem(app, client, clock, people, make_competition, join,
                                                                   bearer, make, name, code):
+    app.config["ASYNC_SCORING_MB"] = 1000  # the instant path, even for these large files (queued ones: tests/jobs)
     competition = make_competition(people.org)
     join(competition, people.alice)
     data = make()

@@ -317,3 +317,11 @@ def test_merger_deadline_defaults_and_bounds(make_competition, people, client, b
     assert too_late.status_code == 400 and too_late.get_json()["field"] == "team_merger_deadline"
     solo = client.patch(f"{C}", headers=org, json={"max_team_size": 1})
     assert solo.status_code == 200 and solo.get_json()["max_team_size"] == 1
+
+
+def test_invitation_codes_never_start_with_a_dash_a_command_line_would_take_for_an_option():
+    from competitions.teams import new_invite_code
+
+    codes = [new_invite_code() for _ in range(3000)]  # ~1 in 64 token_urlsafe codes starts with "-"
+    assert len(set(codes)) == len(codes)
+    assert not [c for c in codes if c.startswith("-")]

@@ -103,11 +103,12 @@ def test_problems_are_capped_with_one_summary_line_per_code():
     columns = [f"x{i}" for i in range(300)]
     data = ("id,target," + ",".join(columns) + "\nid_1,0.5" + ",1" * 300 + "\nid_2,0.1" + ",1" * 300 + "\n").encode()
     problems = scoring.validate_submission(SOLUTION, data, "rmse")
-    assert len(problems) == 101
-    assert [p.code for p in problems[:100]] == ["extra_columns"] * 100
-    summary = problems[100]
+    # One summarizing problem ("300 columns that are not part of a submission") stands above the capped list.
+    assert len(problems) == 102 and problems[0].code == "many_extra_columns"
+    assert [p.code for p in problems[1:101]] == ["extra_columns"] * 100
+    summary = problems[101]
     assert summary.code == "extra_columns" and "And 200 more problems of the same kind" in summary.message
-    assert len(scoring.validate_submission(SOLUTION, data, "rmse", limits=scoring.Limits(max_problems=5))) == 6
+    assert len(scoring.validate_submission(SOLUTION, data, "rmse", limits=scoring.Limits(max_problems=5))) == 7
 
 
 def test_cap_problems_summarises_each_code_in_order():

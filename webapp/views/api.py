@@ -11,25 +11,29 @@ from competitions import (
     access,
     audit,
     catalog,
+    db,
+    drafts,
     hosting,
     leaderboard,
     lifecycle,
     moderation,
     participation,
+    progress,
     rescoring,
     selection,
     submitting,
     teams,
     tokens,
 )
-from competitions.errors import DomainError, JoinRequired
+from competitions.errors import DomainError, JoinRequired, NotFound
 from competitions.scorer import MetricFailed, ScoringFailed
 from competitions.spec import parse_spec
 
-from .. import clock, limits
+from .. import board_cache, clock, limits
 from ..db import get_session
 from ..errors import error_response
 from ..input_guard import strict_json_loads
+from ..jobs import queue_rescore, queue_scoring
 from ..security import csrf
 from ..storage import get_storage, open_stored, upload_policy
 from .serialize import competition_json, file_json, submission_json
@@ -60,10 +64,11 @@ def _bearer_user():
     if scheme.lower() != "bearer" or not token.strip():
         return None
     session = get_session()
-    user = tokens.user_for_token(session, token.strip(), now=clock.now())
-    if user is not None:
-        session.commit()
-    return user
+    token, now = token.strip(), clock.now()
+    if db.reading(session) and not tokens.token_needs_touch(session, token, now=now):
+        return tokens.user_for_token(session, token, now=now)  # nothing to record: no write lock
+    with db.write_transaction(session):
+        return tokens.user_for_token(session, token, now=now)
 
 
 @bp.before_request
@@ -128,11 +133,15 @@ def create_competition():
     if not metadata.get("group"):
         # A group's hosts need no site role: hosting.create_competition checks them.
         access.require_organizer(g.api_user)
+    # "draft": true keeps it unseen until POST .../publish; otherwise it opens at its start, as always.
+    draft = metadata.pop("draft", False)
+    if not isinstance(draft, bool):
+        raise DomainError('"draft" is true or false.', field="draft")
     spec = parse_spec(metadata)
     files = [(f.filename, f.stream) for f in request.files.getlist("files") if f.filename]
     session = get_session()
     created = hosting.create_competition(session, get_storage(), g.api_user, spec, solution.stream, files,
-                                         clock.now())
+                                         clock.now(), draft=draft)
     session.commit()
     body = competition_json(created.competition, clock.now(), viewer=g.api_user, manager=True)
     body["labels_from"] = created.labels_from
@@ -185,10 +194,25 @@ def submit(competition):
     upload = _upload()
     receipt = submitting.submit(get_session(), get_storage(), competition, g.api_user, upload.filename,
                                 upload.stream, request.form.get("description", ""), clock.now(), upload_policy())
-    body = submission_json(receipt.submission, reveal_private=False)
+    if receipt.queued:
+        return _queued(competition, receipt)
+    session = get_session()
+    progress.record(session, get_storage(), competition, receipt.submission)
+    session.commit()
+    body = submission_json(receipt.submission, reveal_private=False)  # with its feedback, just stored
     body["remaining_today"] = receipt.quota.remaining_today
     body["resets_at"] = receipt.quota.resets_at.isoformat()
     return jsonify(body), 201
+
+
+def _queued(competition, receipt):
+    """202: a large file, scored by a worker. Poll `url` until its status leaves queued/scoring."""
+    queue_scoring(receipt.submission.id)
+    url = url_for(".get_submission", slug=competition.slug, submission_id=receipt.submission.id, _external=True)
+    body = submission_json(receipt.submission, reveal_private=False)
+    body.update(url=url, feedback=None, remaining_today=receipt.quota.remaining_today,
+                resets_at=receipt.quota.resets_at.isoformat())
+    return jsonify(body), 202, {"Location": url}
 
 
 @bp.post("/competitions/<slug>/validate")
@@ -214,6 +238,21 @@ def list_submissions(competition):
     return jsonify([submission_json(s, reveal_private=reveal) for s in submitting.team_submissions(session, team)])
 
 
+@bp.get("/competitions/<slug>/submissions/<int:submission_id>")
+@token_required
+@_with_competition
+def get_submission(competition, submission_id):
+    """One submission: its status (queued, scoring, scored, invalid, error) and scores."""
+    session = get_session()
+    row = submitting.get_submission(session, competition, submission_id)
+    if access.is_manager(competition, g.api_user):
+        return jsonify(submission_json(row, reveal_private=True, with_team=True))
+    team = participation.require_team(session, competition, g.api_user)
+    if row.team_id != team.id:
+        raise NotFound("No such submission in this competition.")
+    return jsonify(submission_json(row, reveal_private=access.sees_private_results(competition, g.api_user)))
+
+
 @bp.put("/competitions/<slug>/selection")
 @token_required
 @_with_competition
@@ -233,8 +272,9 @@ def get_leaderboard(competition):
     which = request.args.get("board", "public")
     if which not in ("public", "private"):
         raise DomainError("board is 'public' or 'private'.", field="board")
-    entries = leaderboard.board(get_session(), competition, which, g.api_user)
-    return jsonify({"board": which, "entries": [e.to_dict() for e in entries]})
+    page, per_page = leaderboard.paging(request.args.get("page"), request.args.get("per_page"))
+    body = board_cache.board_json(get_session(), competition, which, g.api_user, page, per_page, clock.now())
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.patch("/competitions/<slug>")
@@ -266,10 +306,11 @@ def replace_solution(competition):
                                             request.form.get("public_fraction"), request.form.get("seed"),
                                             secret=current_app.secret_key, now=now)
     new = rescoring.confirm_replacement(session, get_storage(), competition, g.api_user, preview.token, now,
-                                        secret=current_app.secret_key)
+                                        secret=current_app.secret_key, defer=True)
     session.commit()
+    queue_rescore(competition.id, new.version, g.api_user.id, new.version - 1 or None)
     return jsonify({"version": new.version, "n_public": new.n_public, "n_private": new.n_private,
-                    "n_ignored": new.n_ignored,
+                    "n_ignored": new.n_ignored, "rescoring": "queued",
                     "rank_changes": [{"team": r.team, "old_rank": r.old_rank, "new_rank": r.new_rank}
                                      for r in preview.ranks if r.old_rank != r.new_rank]})
 
@@ -287,6 +328,27 @@ def disqualify_submission(competition, submission_id):
     row = moderation.disqualify_submission(session, competition, g.api_user, submission_id, _reason(), clock.now())
     session.commit()
     return jsonify(submission_json(row, reveal_private=True, with_team=True))
+
+
+@bp.post("/competitions/<slug>/submissions/<int:submission_id>/reinstate")
+@token_required
+@_with_competition
+def reinstate_submission(competition, submission_id):
+    session = get_session()
+    row = moderation.reinstate_submission(session, competition, g.api_user, submission_id, clock.now())
+    session.commit()
+    return jsonify(submission_json(row, reveal_private=True, with_team=True))
+
+
+@bp.post("/competitions/<slug>/publish")
+@token_required
+@_with_competition
+def publish(competition):
+    """Publish a draft: learners see it, and it opens at its start (at once if that has passed)."""
+    session = get_session()
+    drafts.publish(session, competition, g.api_user, clock.now())
+    session.commit()
+    return jsonify(competition_json(competition, clock.now(), viewer=g.api_user, manager=True))
 
 
 @bp.post("/competitions/<slug>/teams/<int:team_id>/disqualify")

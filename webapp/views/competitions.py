@@ -1,18 +1,21 @@
 """Learner-facing pages: browse, join, download, submit, history, leaderboards."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask import session as cookie
 from flask_login import current_user, login_required
 
 from competitions import (
     access,
     catalog,
-    exports,
+    data_zip,
+    db,
     leaderboard,
     participation,
+    progress,
     quota,
     selection,
+    standings,
     submitting,
     teams,
     writeups,
@@ -20,11 +23,14 @@ from competitions import (
 from competitions.errors import NotFound, QuotaExceeded
 from competitions.scorer import MetricFailed, ScoringFailed
 
-from .. import clock
+from .. import board_cache, board_page, clock
+from ..charts_progress import progress_chart
 from ..db import get_session
 from ..errors import returns_to
 from ..forms import EmptyForm, JoinForm, SubmitForm
+from ..jobs import queue_scoring
 from ..storage import get_storage, open_stored, upload_policy
+from .serialize import submission_json
 
 bp = Blueprint("competitions", __name__)
 
@@ -102,6 +108,19 @@ def download(slug, name):
     return send_stored(row.sha256, row.name)
 
 
+@bp.route("/c/<slug>/data.zip")
+def download_all(slug):
+    """Every data file in one zip, streamed from storage (competitions/data_zip.py): the same access
+    rule as one file. The file list is read now; the response then needs no database."""
+    competition, team, _, _ = load_visible(slug)
+    rows = catalog.downloadable_files(competition, _user(), team)
+    members = [data_zip.Member(f.name, f.sha256, f.size, f.created_at) for f in rows]
+    for m in members:  # a file housekeeping removed is a clear 404 before the first byte, not a broken zip
+        open_stored(m.sha256).close()
+    return Response(data_zip.stream_zip(get_storage(), members), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{competition.slug}-data.zip"'})
+
+
 def send_stored(sha256: str, name: str):
     """A stored file as a download under its own name."""
     mimetype = "text/csv" if name.endswith(".csv") else "application/octet-stream"
@@ -115,10 +134,12 @@ def _which() -> str:
 @bp.route("/c/<slug>/leaderboard")
 def board(slug):
     competition, team, manager, _ = load_visible(slug)
-    which = _which()
-    entries = leaderboard.board(get_session(), competition, which, _user())
+    which, now = _which(), clock.now()
+    page = board_page.page_number(request.args.get("page"))
+    entries = leaderboard.board(get_session(), competition, which, _user(), now)
     links = writeups.team_ids_with_writeups(get_session(), competition) if which == "private" else {}
-    return render_template("competitions/leaderboard.html", entries=entries, board=which, writeups=links,
+    return render_template("competitions/leaderboard.html", board=which,
+                           **board_page.context(get_session(), competition, _user(), entries, which, team, page, links, now),
                            **_context(competition, team, manager, "leaderboard"))
 
 
@@ -126,8 +147,8 @@ def board(slug):
 def board_csv(slug):
     competition, _, _, _ = load_visible(slug)
     which = _which()
-    entries = leaderboard.board(get_session(), competition, which, _user())
-    return Response(exports.leaderboard_csv(entries, private=which == "private"), mimetype="text/csv",
+    body = board_cache.board_csv(get_session(), competition, which, _user(), clock.now())
+    return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{competition.slug}-{which}-leaderboard.csv"'})
 
 
@@ -140,7 +161,10 @@ def submit(slug):
         return redirect(url_for(".overview", slug=competition.slug))
     form = SubmitForm()
     problems, status = None, 200
-    if form.validate_on_submit():
+    if form.validate_on_submit() and request.form.get("action") == "validate":
+        problems = _validate_only(competition, form.file.data)  # a dry run: no score, no quota, no record
+        status = 422 if problems else 200
+    elif form.validate_on_submit():
         upload = form.file.data
         try:
             receipt = submitting.submit(get_session(), get_storage(), competition, current_user, upload.filename,
@@ -157,13 +181,42 @@ def submit(slug):
             flash("The scorer failed on this file. It has been logged and did not use a submission.", "error")
             status = 500
         else:
+            if receipt.queued:
+                return _queued(competition, receipt.submission)
+            _record_feedback(competition, receipt.submission)
             flash(_scored_message(receipt.submission), "success")
             return redirect(url_for(".my_submissions", slug=competition.slug))
     elif form.errors:
         status = 422
     view = quota.quota_view(get_session(), competition, team, clock.now())
     return render_template("competitions/submit.html", form=form, problems=problems, quota=view,
+                           spent=quota.spent_today(view),
                            **_context(competition, team, manager, "submit")), status
+
+
+def _validate_only(competition, upload) -> list[dict]:
+    problems = submitting.validate_only(get_session(), get_storage(), competition, current_user,
+                                        upload.stream, clock.now(), upload_policy())
+    if not problems:
+        flash("No problems found: this file would be scored. Nothing was kept and no submission was used.",
+              "success")
+    return problems
+
+
+def _record_feedback(competition, submission) -> None:
+    """The upload's feedback (rank, comparison with the team's best), computed once when it is scored."""
+    session = get_session()
+    progress.record(session, get_storage(), competition, submission)
+    session.commit()
+
+
+def _queued(competition, submission):
+    """A large file: its job is queued now that the row is committed; My submissions shows its status."""
+    queue_scoring(submission.id)
+    flash(f"Queued: {submission.file_name} is large, so it is scored in the background; its row below "
+          "updates when it is done. It holds one of today's submissions meanwhile, given back if the file "
+          "turns out invalid.", "info")
+    return redirect(url_for(".my_submissions", slug=competition.slug))
 
 
 def _scored_message(submission) -> str:
@@ -177,9 +230,20 @@ def my_submissions(slug):
     competition, team, manager, _ = load_visible(slug)
     if team is None:
         return redirect(url_for(".overview", slug=competition.slug))
-    rows = submitting.team_submissions(get_session(), team)
+    session = get_session()
+    rows = submitting.team_submissions(session, team)
+    pending = progress.missing_feedback(rows)
+    if pending is not None:  # scored by a background job since: its feedback is computed once, here
+        feedback = progress.assess(session, get_storage(), competition, pending)
+        with db.write_transaction(session):
+            pending.feedback = feedback
+    rank, teams = progress.current_rank(session, competition, team)
+    points = progress.timeline(competition, rows)
     return render_template("competitions/submissions.html", rows=rows, form=EmptyForm(),
                            can_select=competition.state_at(clock.now()).value == "open",
+                           latest=rows[0] if rows else None, feedback_lines=progress.sentences,
+                           rank=rank, ranked_teams=teams, points=points,
+                           chart=progress_chart(points, standings.greater_is_better(competition)),
                            **_context(competition, team, manager, "submissions"))
 
 
@@ -197,6 +261,22 @@ def select(slug):
     session.commit()
     flash("Final selection saved." if ids else "Selection cleared: your best submissions will count.", "success")
     return redirect(url_for(".my_submissions", slug=competition.slug), 303)
+
+
+@bp.route("/c/<slug>/submissions/<int:submission_id>/status")
+@login_required
+def submission_status(slug, submission_id):
+    """One submission's status and its freshly rendered row, polled by static/submission-status.js."""
+    competition, team, manager, _ = load_visible(slug)
+    row = submitting.get_submission(get_session(), competition, submission_id)
+    if not manager and (team is None or row.team_id != team.id):
+        raise NotFound("No such submission in this competition.")
+    sees_private = access.sees_private_results(competition, _user())
+    html = render_template("competitions/_submission_row.html", s=row, c=competition, sees_private=sees_private,
+                           can_select=team is not None and competition.state_at(clock.now()).value == "open")
+    body = submission_json(row, reveal_private=sees_private)
+    body.update(final=row.status not in ("queued", "scoring"), row_html=html)
+    return jsonify(body)
 
 
 @bp.route("/c/<slug>/submissions/<int:submission_id>/file")

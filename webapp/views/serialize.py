@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from competitions import access
+from competitions import access, progress
 from competitions.models import Competition, CompetitionFile, Submission
 
 
@@ -24,6 +24,7 @@ def competition_json(c: Competition, now: datetime, *, manager: bool = False, vi
     }
     if manager:
         body["invite_token"] = c.invite_token
+        body["published_at"] = _iso(c.published_at)
     return body
 
 
@@ -42,6 +43,8 @@ def submission_json(s: Submission, *, reveal_private: bool, with_team: bool = Fa
         "public_ci": _interval(s.public_ci_low, s.public_ci_high), "late": s.is_late, "selected": s.selected,
         "disqualified_reason": s.disqualified_reason, "problems": s.problems or [],
         "solution_version": s.solution_version, "scorer_version": s.scorer_version,
+        # What the upload changed for the team (competitions/progress.py); null until computed.
+        "feedback": progress.as_json(s.feedback),
     }
     if reveal_private:
         body["private_score"] = s.private_score
