@@ -22,6 +22,7 @@ across a commit must not be filed under either version).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -158,6 +159,33 @@ def board_json(session: Session, competition: Competition, which: str, viewer: U
         return json.dumps(body, separators=(",", ":")).encode()
 
     return cached(session, competition, which, viewer, "json", build, now, page=page, per_page=per_page)
+
+
+def board_entries(session: Session, competition: Competition, which: str, viewer: User | None,
+                  now: datetime) -> list[leaderboard.Entry]:
+    """Every entry of the board, from the cache when the standings have not changed: the HTML page
+    needs them all (the histogram, the viewer's row and neighbourhood), not only the rows it shows.
+    Stored as JSON, never pickled: a shared Redis must not be able to run code in a web node."""
+    def build() -> bytes:
+        entries = leaderboard.board(session, competition, which, viewer, now)
+        return json.dumps([_entry_to_json(e) for e in entries], separators=(",", ":")).encode()
+
+    raw = cached(session, competition, which, viewer, "entries", build, now)
+    return [_entry_from_json(item) for item in json.loads(raw)]
+
+
+def _entry_to_json(entry: leaderboard.Entry) -> dict:
+    out = dataclasses.asdict(entry)
+    out["last_submission_at"] = entry.last_submission_at.isoformat() if entry.last_submission_at else None
+    return out
+
+
+def _entry_from_json(item: dict) -> leaderboard.Entry:
+    item["last_submission_at"] = (datetime.fromisoformat(item["last_submission_at"])
+                                  if item["last_submission_at"] else None)
+    item["ci"] = tuple(item["ci"]) if item["ci"] is not None else None
+    item["members"] = tuple(item["members"])
+    return leaderboard.Entry(**item)
 
 
 def board_csv(session: Session, competition: Competition, which: str, viewer: User | None,

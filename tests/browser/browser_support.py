@@ -131,7 +131,9 @@ def serve_demo(db_url: str, data_dir: Path):
 
     logging.getLogger("werkzeug").addHandler(logging.NullHandler())
     app = create_app({"DATABASE_URL": db_url, "SECRET_KEY": "test-secret", "DATA_DIR": str(data_dir),
-                      "TESTING": False, "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False, "REDIS_URL": None})
+                      "TESTING": False, "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False, "REDIS_URL": None,
+                      # Jobs (tie marks, large files) run in this process as they are queued.
+                      "JOBS_IMMEDIATE": True, "REFUSED_FILE_GRACE_SECONDS": 0})
     with app.app_context():
         session = get_session()
         now = clock.now()

@@ -314,3 +314,27 @@ def test_version_is_random_not_a_counter(sessions, world):
         board_version.bump(s, c.id)
         s.commit()
         assert s.scalar(select(Competition.standings_version).where(Competition.id == c.id)) not in (first, first + 1)
+
+
+def test_the_html_page_reads_every_entry_from_the_cache_and_never_a_stale_one(app, world, sessions, submit):
+    """The HTML board needs all entries (histogram, neighbourhood): cached as JSON, equal to a fresh
+    computation, with the same types, and renewed by an upload."""
+    def cached_entries():
+        with app.test_request_context("/"), sessions() as s:
+            return board_cache.board_entries(s, catalog.get_competition(s, SLUG), "public", None, DURING)
+
+    def computed():
+        with sessions() as s:
+            return leaderboard.board(s, catalog.get_competition(s, SLUG), "public", None, DURING)
+
+    first = cached_entries()
+    assert first == computed() and [e.team for e in first] == ["alice", "bob"]
+    assert isinstance(first[0].ci, tuple) and isinstance(first[0].members, tuple)
+    assert first[0].last_submission_at.tzinfo is not None
+    with app.test_request_context("/"), sessions() as s:  # a second read is a cache hit
+        store_size = len(board_cache.store())
+        board_cache.board_entries(s, catalog.get_competition(s, SLUG), "public", None, DURING)
+        assert len(board_cache.store()) == store_size
+    submit(make_competition_slug(), world.carol, predictions(0.1, 0.1))
+    after = cached_entries()
+    assert after == computed() and after[0].team == "carol"

@@ -38,7 +38,11 @@ def invitation_codes(response) -> list[str]:
 def leaderboard_members(client, slug: str = "house-prices") -> list[str]:
     page = client.get(f"/c/{slug}/leaderboard")
     assert page.status_code == 200
-    return [htmllib.unescape(m) for m in re.findall(r'<td class="members">(.*?)</td>', page.get_data(as_text=True))]
+    html = page.get_data(as_text=True)
+    if '<th class="members"' not in html:
+        # Only teams of one: the board shows no members column, and each team is its one member.
+        return [htmllib.unescape(m).strip() for m in re.findall(r'<td class="team">([^<]+)', html)]
+    return [htmllib.unescape(m) for m in re.findall(r'<td class="members">(.*?)</td>', html)]
 
 
 def flashes(response) -> list[str]:

@@ -10,7 +10,6 @@ from competitions import (
     catalog,
     data_zip,
     db,
-    leaderboard,
     participation,
     progress,
     quota,
@@ -136,7 +135,7 @@ def board(slug):
     competition, team, manager, _ = load_visible(slug)
     which, now = _which(), clock.now()
     page = board_page.page_number(request.args.get("page"))
-    entries = leaderboard.board(get_session(), competition, which, _user(), now)
+    entries = board_cache.board_entries(get_session(), competition, which, _user(), now)
     links = writeups.team_ids_with_writeups(get_session(), competition) if which == "private" else {}
     return render_template("competitions/leaderboard.html", board=which,
                            **board_page.context(get_session(), competition, _user(), entries, which, team, page, links, now),

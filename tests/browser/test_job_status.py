@@ -9,19 +9,21 @@ import threading
 from pathlib import Path
 
 import pytest
-from lifecycle_support import predictions
 
 pytestmark = pytest.mark.browser
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "browser"))
+# The job tests' fixtures (an app whose queue keeps its jobs, and running them as a worker would),
+# with the lifecycle fixtures they bring. This file lives beside the browser tests so it shares
+# their one session-wide chromium: a second Playwright in the same thread cannot start.
+_spec = importlib.util.spec_from_file_location("jobs_fixtures", HERE.parent / "jobs" / "conftest.py")
+_jobs = sys.modules["jobs_fixtures"] = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_jobs)
+queued_app, run_jobs_fixture = _jobs.queued_app, _jobs.run_jobs_fixture
+clock, storage, sessions, people, bearer = _jobs.clock, _jobs.storage, _jobs.sessions, _jobs.people, _jobs.bearer
+make_competition, join, submit = _jobs.make_competition, _jobs.join, _jobs.submit
 from browser_support import Watch, sign_in  # noqa: E402
-
-# The browser tests' `browser` fixture (Debian's chromium; skipped loudly without it, a failure in CI).
-_spec = importlib.util.spec_from_file_location("browser_fixtures", HERE.parent / "browser" / "conftest.py")
-_browser = sys.modules["browser_fixtures"] = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_browser)
-browser = _browser.browser
+from lifecycle_support import predictions  # noqa: E402
 
 
 @pytest.fixture
