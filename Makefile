@@ -97,10 +97,11 @@ token: migrate
 
 reset-link: migrate
 	$(call need,NAME,ada)
-	$(FLASK) users reset-link "$(NAME)"
+	@# Links point at this server (PORT) unless HOLDOUT_BASE_URL names the public address.
+	HOLDOUT_BASE_URL="$${HOLDOUT_BASE_URL:-http://127.0.0.1:$(PORT)}" $(FLASK) users reset-link "$(NAME)"
 
 import: migrate
-	$(call need,BUNDLE,examples/bundle)
+	$(call need,BUNDLE,path/to/bundle)
 	$(FLASK) competitions import "$(BUNDLE)"
 
 export: migrate

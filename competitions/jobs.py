@@ -125,6 +125,12 @@ def _finish(session: Session, storage: Storage, submission_id: int, attempt: int
     session.flush()
     standings.refresh_team(session, row.competition, row.team, storage)
     session.commit()
+    if status == Status.SCORED.value:
+        # The learner's feedback, as an instant upload gets it, from the result just computed.
+        from . import progress  # progress reads the boards, which import this module's neighbours
+
+        progress.record(session, storage, row.competition, row, result)
+        session.commit()
     return status
 
 

@@ -152,6 +152,10 @@ def sentences(feedback: dict | None) -> list[str]:
     if previous is None:
         out.append("This is your team's first scored submission: later ones are compared with your best.")
         return out
+    if feedback["score"] == previous["score"]:
+        # The same score (often the same file sent again): "worse on 0% of resamples" would mislead.
+        out.append(f"It equals your best, {previous['score']:.5f}: no better, no worse.")
+        return out
     if feedback["beats_best"]:
         out.append(f"It beats your previous best, {previous['score']:.5f}.")
     else:

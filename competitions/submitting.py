@@ -72,6 +72,9 @@ class StorageBudgetExceeded(DomainError):
 class Receipt:
     submission: Submission
     quota: quota.QuotaView
+    # The scorer's result on the instant path (None when queued): the upload's feedback compares
+    # it with the team's best without scoring the file again (competitions/progress.py).
+    result: scoring.ScoreResult | None = None
 
     @property
     def queued(self) -> bool:
@@ -149,7 +152,7 @@ def submit(session: Session, storage: Storage, competition: Competition, user: U
     _record_history(session, row)
     standings.refresh_team(session, competition, team, storage)
     session.commit()
-    return Receipt(row, quota.quota_view(session, competition, team, now))
+    return Receipt(row, quota.quota_view(session, competition, team, now), result)
 
 
 def _queue(session: Session, storage: Storage, competition: Competition, user: User, row: Submission,

@@ -103,3 +103,19 @@ def page(browser, live_server):
 def page_problems(page) -> PageProblems:
     """What went wrong in the page's console so far (read it at the end of the test)."""
     return page.problems
+
+
+@pytest.fixture(scope="module")
+def demo_server(_databases, tmp_path_factory, request):
+    """The seeded demo on a loopback port, in a database of this test module's own (browser_support.serve_demo)."""
+    from browser_support import serve_demo
+
+    from tests.conftest import migrate
+
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    url = _databases.new(name)
+    migrate(url)
+    try:
+        yield from serve_demo(url, tmp_path_factory.mktemp(f"{name}-data"))
+    finally:
+        _databases.drop(url)

@@ -6,22 +6,10 @@ request to another host, and no serious axe-core finding."""
 from __future__ import annotations
 
 import pytest
-from browser_support import SCREENSHOTS, VIEWPORTS, Watch, axe_problems, overflow, serve_demo, sign_in
+from browser_support import SCREENSHOTS, VIEWPORTS, Watch, axe_problems, overflow, sign_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def demo_server(_databases, tmp_path_factory):
-    from tests.conftest import migrate
-
-    url = _databases.new("board")
-    migrate(url)
-    try:
-        yield from serve_demo(url, tmp_path_factory.mktemp("board-data"))
-    finally:
-        _databases.drop(url)
 
 
 @pytest.fixture

@@ -8,22 +8,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import SCREENSHOTS, VIEWPORTS, Watch, overflow, serve_demo
+from browser_support import SCREENSHOTS, VIEWPORTS, Watch, overflow
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def demo_server(_databases, tmp_path_factory):
-    from tests.conftest import migrate
-
-    url = _databases.new("nojs")
-    migrate(url)
-    try:
-        yield from serve_demo(url, tmp_path_factory.mktemp("nojs-data"))
-    finally:
-        _databases.drop(url)
 
 
 def test_sign_in_join_upload_and_rank_without_javascript(browser, demo_server, tmp_path):

@@ -9,22 +9,10 @@ import re
 import zipfile
 
 import pytest
-from browser_support import SCREENSHOTS, VIEWPORTS, Watch, axe_problems, overflow, serve_demo, sign_in
+from browser_support import SCREENSHOTS, VIEWPORTS, Watch, axe_problems, overflow, sign_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def demo_server(_databases, tmp_path_factory):
-    from tests.conftest import migrate
-
-    url = _databases.new("progress")
-    migrate(url)
-    try:
-        yield from serve_demo(url, tmp_path_factory.mktemp("progress-data"))
-    finally:
-        _databases.drop(url)
 
 
 @pytest.fixture

@@ -57,6 +57,10 @@ def test_a_queued_upload_is_scored_by_its_job_through_the_api(queued_app, run_jo
     assert [name for name, _ in run_jobs(app)] == ["holdout.score_submission", "holdout.ties"]
     done = client.get(path, headers=alice).get_json()
     assert done["status"] == "scored" and done["public_score"] == pytest.approx(0.2, abs=1e-3)
+    # The job stored the learner's feedback too, as an instant upload gets it (no page view needed).
+    with sessions() as s:
+        stored = s.get(Submission, body["id"]).feedback
+    assert stored is not None and stored["score"] == pytest.approx(0.2, abs=1e-3)
     assert [e["team"] for e in client.get(f"{API}/leaderboard").get_json()["entries"]] == ["alice"]
     assert _used(sessions) == 1
     with sessions() as s:  # one score in the history, one attempt

@@ -55,7 +55,8 @@ def test_files_are_kept_when_another_field_has_an_error(app, people, login, sess
     assert html.index('id="form-errors"') < html.index('name="title"')
     # Both files are kept, said so in words, and carried by signed tokens.
     assert "<strong>solution.csv</strong>\n  kept — choose another file to replace it." in html
-    assert "<strong>train.csv</strong>, <strong>test.csv</strong>\n  kept — choose other files to replace them." in html
+    assert ("<strong>train.csv</strong>, <strong>test.csv</strong>\n  kept — a file you choose with the same name "
+            "replaces the kept one; the others stay.") in html
     solution_tokens, file_tokens = tokens(html, "solution"), tokens(html, "files")
     assert len(solution_tokens) == 1 and len(file_tokens) == 2
     assert solution_csv().decode() not in html
@@ -88,6 +89,20 @@ def test_a_file_chosen_again_replaces_the_kept_one(app, people, login, sessions,
     second["kept_solution"] = kept
     assert org.post("/organize/new", data=second, content_type="multipart/form-data").status_code == 302
     assert org.get("/organize/house-prices/solution").get_data() == solution_csv(shift=1)
+
+
+def test_correcting_one_data_file_keeps_the_other_kept_files(app, people, login, sessions, clock):
+    """Found by a review: choosing a corrected test.csv used to drop the kept train.csv silently."""
+    org = signed_in(app, login, "org")
+    first = org.post("/organize/new", data=host_form(title=""), content_type="multipart/form-data")
+    assert first.status_code == 422
+    html = first.get_data(as_text=True)
+    again = host_form(solution=None, files=[(io.BytesIO(TEST_CSV + b""), "test.csv")])
+    again["kept_solution"], again["kept_files"] = tokens(html, "solution"), tokens(html, "files")
+    created = org.post("/organize/new", data=again, content_type="multipart/form-data")
+    assert created.status_code == 302, created.get_data(as_text=True)
+    with sessions() as s:
+        assert sorted(f.name for f in catalog.get_competition(s, "house-prices").files) == ["test.csv", "train.csv"]
 
 
 def test_a_kept_file_is_bound_to_its_organizer_and_to_the_hour(app, people, login, sessions, clock):
@@ -184,6 +199,29 @@ def test_the_edit_form_converts_local_times_too(app, people, login, sessions, cl
         assert s.scalar(select(Competition.deadline_at)) == datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
     edit = org.get("/organize/house-prices/edit").get_data(as_text=True)
     assert 'value="2030-03-01T12:00"' in field_block(edit, "deadline_at")
+
+
+def test_saving_the_edit_form_unchanged_never_moves_a_deadline_stored_to_the_microsecond(
+        app, people, login, sessions, clock, make_competition):
+    """Found by a review: a picker cannot hold microseconds, so the round trip used to move the
+    deadline by a fraction of a second and log a deadline change nobody made."""
+    from competitions.models import AuditEntry
+
+    make_competition(people.org)
+    precise = datetime(2030, 2, 1, 10, 15, 30, 810396, tzinfo=UTC)
+    with sessions() as s:
+        s.scalar(select(Competition)).deadline_at = precise
+        s.commit()
+    org = signed_in(app, login, "org")
+    edit = org.get("/organize/house-prices/edit").get_data(as_text=True)
+    assert 'value="2030-02-01T10:15:30"' in field_block(edit, "deadline_at")  # a value the picker accepts
+    start = re.search(r'name="start_at"[^>]*value="([^"]+)"', edit) or re.search(r'value="([^"]+)"[^>]*name="start_at"', edit)
+    form = host_form(deadline_at="2030-02-01T10:15:30", start_at=start.group(1))
+    del form["solution"], form["files"]
+    assert org.post("/organize/house-prices/edit", data=form).status_code == 302
+    with sessions() as s:
+        assert s.scalar(select(Competition.deadline_at)) == precise
+        assert s.scalar(select(func.count(AuditEntry.id)).where(AuditEntry.action == "deadline")) == 0
 
 
 def test_the_metric_menu_is_grouped_by_task_with_direction_and_description(app, people, login):

@@ -61,6 +61,12 @@ def test_feedback_first_better_worse_and_within_noise(people, make_competition, 
     text = " ".join(progress.sentences(feedback))
     assert "Worse than your best on 100% of 400 paired resamples" in text and "a real drop" in text
 
+    # The best file sent again: the same score is said as such, not as "worse on 0% of resamples".
+    again = submit(competition, people.alice, predictions(0.1), now=DURING + timedelta(minutes=3))
+    feedback = _record(sessions, storage, again.id)
+    text = " ".join(progress.sentences(feedback))
+    assert "It equals your best" in text and "resamples" not in text and "real drop" not in text
+
 
 def test_a_lucky_difference_is_called_noise(people, make_competition, join, submit, sessions, storage):
     """Two files as good as each other, with their errors on different rows: too close to call."""

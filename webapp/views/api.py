@@ -197,7 +197,7 @@ def submit(competition):
     if receipt.queued:
         return _queued(competition, receipt)
     session = get_session()
-    progress.record(session, get_storage(), competition, receipt.submission)
+    progress.record(session, get_storage(), competition, receipt.submission, receipt.result)
     session.commit()
     body = submission_json(receipt.submission, reveal_private=False)  # with its feedback, just stored
     body["remaining_today"] = receipt.quota.remaining_today

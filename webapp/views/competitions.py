@@ -182,7 +182,7 @@ def submit(slug):
         else:
             if receipt.queued:
                 return _queued(competition, receipt.submission)
-            _record_feedback(competition, receipt.submission)
+            _record_feedback(competition, receipt.submission, receipt.result)
             flash(_scored_message(receipt.submission), "success")
             return redirect(url_for(".my_submissions", slug=competition.slug))
     elif form.errors:
@@ -202,10 +202,10 @@ def _validate_only(competition, upload) -> list[dict]:
     return problems
 
 
-def _record_feedback(competition, submission) -> None:
+def _record_feedback(competition, submission, result=None) -> None:
     """The upload's feedback (rank, comparison with the team's best), computed once when it is scored."""
     session = get_session()
-    progress.record(session, get_storage(), competition, submission)
+    progress.record(session, get_storage(), competition, submission, result)
     session.commit()
 
 

@@ -85,11 +85,19 @@ def _spec_from(form: CompetitionForm):
 
 
 def _form_time(when) -> str:
-    """A stored time for the form, as precise as it is (minutes, seconds, or microseconds),
-    so saving the form unchanged never moves a deadline set by "Close now"."""
-    if when.microsecond:
-        return when.strftime("%Y-%m-%dT%H:%M:%S.%f")
-    return when.strftime("%Y-%m-%dT%H:%M:%S" if when.second else "%Y-%m-%dT%H:%M")
+    """A time for the form, to the second at most: what a date-time picker holds (a value with
+    microseconds is one it refuses, and shows empty). See _keep_unchanged_times."""
+    return when.strftime("%Y-%m-%dT%H:%M:%S" if when.second or when.microsecond else "%Y-%m-%dT%H:%M")
+
+
+def _keep_unchanged_times(form: CompetitionForm, competition) -> None:
+    """A time sent back as the form showed it keeps its stored precision, so saving the form
+    unchanged never moves a deadline stored to the microsecond (by "Close now" or the API), nor
+    writes a deadline entry in the audit log."""
+    for name in DATE_FIELDS:
+        stored, field = getattr(competition, name, None), getattr(form, name)
+        if stored is not None and field.data == _form_time(stored):
+            field.data = stored.strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 DATE_FIELDS = ("start_at", "deadline_at", "team_merger_deadline")
@@ -160,12 +168,16 @@ def _keep_uploads(form: NewCompetitionForm) -> dict:
               "files": [f for f in form.files.data or [] if getattr(f, "filename", "")]}
     kept = {}
     for name, uploads in chosen.items():
-        if uploads:
-            kept[name] = [kept_uploads.keep(session, storage, current_user, name, f.filename, f.stream, now)
-                          for f in uploads]
+        tokens = request.form.getlist(f"kept_{name}")[:MAX_KEPT_FILES]
+        earlier = kept_uploads.resolve(session, current_user, name, tokens, secret, now)
+        fresh = [kept_uploads.keep(session, storage, current_user, name, f.filename, f.stream, now) for f in uploads]
+        if name == "solution":
+            kept[name] = fresh or earlier
         else:
-            tokens = request.form.getlist(f"kept_{name}")[:MAX_KEPT_FILES]
-            kept[name] = kept_uploads.resolve(session, current_user, name, tokens, secret, now)
+            # A data file chosen now replaces the kept one of the same name; the other kept files stay,
+            # so correcting test.csv never loses train.csv.
+            replaced = {row.name for row in fresh}
+            kept[name] = [row for row in earlier if row.name not in replaced] + fresh
     # Committed before the competition is tried, so a refusal (rolled back) keeps them.
     session.commit()
     return kept
@@ -273,6 +285,7 @@ def edit(slug):
                                           if competition.team_merger_deadline else "")
     else:
         _dates_to_utc(form)
+        _keep_unchanged_times(form, competition)
     if form.validate_on_submit():
         session = get_session()
         try:
