@@ -260,7 +260,7 @@ def _date_view(form: CompetitionForm) -> dict:
 def _flash_labels(created) -> None:
     labels = (created.competition.metric_params or {}).get("labels")
     if created.labels_from and labels:
-        flash(f"The labels were taken from the {created.labels_from}: {', '.join(labels)}. They are public now. "
+        flash(f"The labels were taken from the {created.labels_from}: {', '.join(labels)}. Learners see them once the competition is published. "
               "Check that the list is complete: a label missing from the test rows must still be declared, or "
               "learners cannot predict it. Correct them in the settings until the first submission.", "info")
 
