@@ -127,6 +127,16 @@ PER_PAGE = 100
 PER_PAGE_MAX = 1000
 
 
+def board_name(raw: str | None) -> str:
+    """``?board=`` as given: 'public' (the default) or 'private'; anything else is a DomainError,
+    on the page and in the API alike."""
+    if raw is None or raw == "":
+        return "public"
+    if raw not in ("public", "private"):
+        raise DomainError("board is 'public' or 'private'.", field="board")
+    return raw
+
+
 def paging(page: str | None, per_page: str | None) -> tuple[int, int]:
     """``?page=&per_page=`` as given in a query string: a whole page number from 1 (default 1) and
     1 to PER_PAGE_MAX rows a page (default PER_PAGE). Anything else is a DomainError naming the field."""

@@ -11,18 +11,13 @@ from flask import render_template
 from markupsafe import Markup
 
 from competitions import leaderboard, shakeup, standings, ties
-from competitions.errors import DomainError
 
 from . import board_cache, charts_board
 
 
 def page_number(raw: str | None) -> int:
     """?page=: a whole number from 1; anything else is the viewer's mistake, said plainly."""
-    if raw is None or raw == "":
-        return 1
-    if not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
-        raise DomainError("page must be a whole number from 1.", field="page")
-    return int(raw)
+    return leaderboard.paging(raw, None)[0]  # the API's rule and words
 
 
 def context(session, competition, viewer, entries, which: str, team, page: int, writeups, now) -> dict:

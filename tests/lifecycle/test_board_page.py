@@ -147,6 +147,14 @@ def test_a_long_board_is_paged_and_shows_the_viewers_neighbourhood(client, clock
     assert len(rows_of(page2)) == 50 and "Around your team" not in page2 and "Rows 101–150 of 150" in page2
     assert client.get(URL + "?page=abc").status_code == 400
     assert client.get(URL + "?page=0").status_code == 400
+    # The page and the API read ?page= and ?board= by the same rule, in the same words.
+    huge = client.get(URL + "?page=99999999999999999999")
+    assert huge.status_code == 400 and "page is a whole number of at least 1." in huge.get_data(as_text=True)
+    api = client.get("/api/v1/competitions/house-prices/leaderboard?page=99999999999999999999").get_json()
+    assert api["message"] == "page is a whole number of at least 1."
+    unknown = client.get(URL + "?board=xyz")
+    assert unknown.status_code == 400 and "board is &#39;public&#39; or &#39;private&#39;." in unknown.get_data(as_text=True)
+    assert client.get("/api/v1/competitions/house-prices/leaderboard?board=xyz").status_code == 400
     assert len(rows_of(client.get(URL + "?page=9").get_data(as_text=True))) == 7  # past the end: only yours
 
 

@@ -269,9 +269,7 @@ def select(competition):
 @bp.get("/competitions/<slug>/leaderboard")
 @_with_competition
 def get_leaderboard(competition):
-    which = request.args.get("board", "public")
-    if which not in ("public", "private"):
-        raise DomainError("board is 'public' or 'private'.", field="board")
+    which = leaderboard.board_name(request.args.get("board"))
     page, per_page = leaderboard.paging(request.args.get("page"), request.args.get("per_page"))
     body = board_cache.board_json(get_session(), competition, which, g.api_user, page, per_page, clock.now())
     return current_app.response_class(body, mimetype="application/json")

@@ -10,6 +10,7 @@ from competitions import (
     catalog,
     data_zip,
     db,
+    leaderboard,
     participation,
     progress,
     quota,
@@ -127,7 +128,7 @@ def send_stored(sha256: str, name: str):
 
 
 def _which() -> str:
-    return "private" if request.args.get("board") == "private" else "public"
+    return leaderboard.board_name(request.args.get("board"))
 
 
 @bp.route("/c/<slug>/leaderboard")
