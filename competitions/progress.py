@@ -90,11 +90,13 @@ def would_rank(session: Session, competition: Competition, submission: Submissio
     return ahead + 1, len(others) + 1
 
 
-def current_rank(session: Session, competition: Competition, team: Team) -> tuple[int | None, int]:
-    """(the team's rank on the public board or None if unranked, teams on the board)."""
-    board = leaderboard.public_board(session, competition)
+def current_rank(session: Session, competition: Competition, team: Team) -> tuple[int | None, int, str]:
+    """(the team's rank or None if unranked, teams on that board, which board): the private board once
+    the competition is finalized, since that is the ranking that decided it; the public one before."""
+    which = "private" if competition.finalized_at is not None else "public"
+    board = (leaderboard.private_board if which == "private" else leaderboard.public_board)(session, competition)
     mine = next((e.rank for e in board if e.team_id == team.id), None)
-    return mine, len(board)
+    return mine, len(board), which
 
 
 def _better(greater_is_better: bool, a: float, b: float) -> bool:

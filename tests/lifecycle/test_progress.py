@@ -217,3 +217,22 @@ def test_uploading_the_test_file_gets_one_summary_first(app, people, login, cloc
                                  data={"file": (io.BytesIO(TEST_CSV), "test.csv")})
     assert api.json["problems"][0]["code"] == "test_file_columns"
     assert "did you upload the test file (test.csv)" in api.json["problems"][0]["message"]
+
+
+def test_after_finalize_my_submissions_gives_the_final_private_rank(app, people, login, clock, bearer,
+                                                                     make_competition, join, submit):
+    """Found by a review: a finished competition's page still gave the public rank, not the final one."""
+    from lifecycle_support import AFTER
+
+    competition = make_competition(people.org)
+    join(competition, people.alice)
+    join(competition, people.bob)
+    submit(competition, people.alice, predictions(0.1, 0.5))  # first in public, second in private
+    submit(competition, people.bob, predictions(0.2, 0.2))
+    alice = app.test_client()
+    login(alice, "alice")
+    assert "ranks <strong>1</strong> of 2 on the public board" in alice.get(f"{C}/submissions").get_data(as_text=True)
+    clock.now = AFTER
+    assert alice.post("/api/v1/competitions/house-prices/finalize", headers=bearer(people.org)).status_code == 200
+    page = alice.get(f"{C}/submissions").get_data(as_text=True)
+    assert "finished <strong>2</strong> of 2 on the private board (the final ranking)" in page

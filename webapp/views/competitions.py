@@ -237,12 +237,12 @@ def my_submissions(slug):
         feedback = progress.assess(session, get_storage(), competition, pending)
         with db.write_transaction(session):
             pending.feedback = feedback
-    rank, teams = progress.current_rank(session, competition, team)
+    rank, teams, rank_board = progress.current_rank(session, competition, team)
     points = progress.timeline(competition, rows)
     return render_template("competitions/submissions.html", rows=rows, form=EmptyForm(),
                            can_select=competition.state_at(clock.now()).value == "open",
                            latest=rows[0] if rows else None, feedback_lines=progress.sentences,
-                           rank=rank, ranked_teams=teams, points=points,
+                           rank=rank, ranked_teams=teams, rank_board=rank_board, points=points,
                            chart=progress_chart(points, standings.greater_is_better(competition)),
                            **_context(competition, team, manager, "submissions"))
 
