@@ -335,4 +335,4 @@ def offline(args, settings) -> int:
     # Imported here: the scorer pulls in pandas, which the online commands never need.
     from scoring.cli import main as scoring_main
 
-    return scoring_main(args.scoring_args)
+    return scoring_main(args.scoring_args, prog="holdout offline")

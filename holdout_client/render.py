@@ -65,12 +65,18 @@ def duration(seconds) -> str:
 
 
 def size(n) -> str:
+    """Bytes in decimal units (812 B, 4.2 kB, 13 MB), as the web pages show them (webapp/filters.py)."""
     if n is None:
         return "-"
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
+    if n < 1000:
+        return f"{n} B"
+    value = float(n)
+    for unit in ("kB", "MB", "GB", "TB"):
+        value /= 1000
+        if round(value, 1) < 10:
+            return f"{value:.1f} {unit}"
+        if round(value) < 1000 or unit == "TB":
+            return f"{value:.0f} {unit}"
     return str(n)
 
 

@@ -27,8 +27,8 @@ class _UsageError(Exception):
     pass
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m scoring", description="Score Kaggle-style submissions offline.")
+def _parser(prog: str = "python -m scoring") -> argparse.ArgumentParser:
+    parser = _Parser(prog=prog, description="Score Kaggle-style submissions offline.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, text in (("score", "score a submission"), ("validate", "check a submission without scoring")):
         sub = commands.add_parser(name, help=text)
@@ -99,9 +99,10 @@ def _list_metrics(as_json: bool) -> int:
     return EXIT_OK
 
 
-def main(argv=None) -> int:
+def main(argv=None, prog: str = "python -m scoring") -> int:
+    """``prog`` names the command in usage lines: `holdout offline` when the client runs it."""
     try:
-        return _run(_parser().parse_args(argv))
+        return _run(_parser(prog).parse_args(argv))
     except SystemExit as exit_:  # --help
         return int(exit_.code or 0)
     except KeyboardInterrupt:

@@ -35,3 +35,13 @@ def test_validate_before_joining_says_to_join_in_its_own_words(world, holdout, m
         assert answer["message"].startswith("Join this competition (and accept its rules) before validating a file.")
     assert holdout("join", world.slug).code == 0
     assert holdout("validate", world.slug, path).code == 0
+
+
+def test_sizes_read_as_on_the_web_pages():
+    """The client and the Data tab say the same size for the same file (decimal kB/MB)."""
+    from holdout_client.render import size
+    from webapp.filters import filesize
+
+    for n in (0, 999, 1000, 33_792, 202_100, 9_949_999, 10_000_000, 5_300_000_000):
+        assert size(n) == filesize(n).replace("\u00a0", " "), n
+    assert size(None) == "-"
