@@ -12,6 +12,9 @@ is gone once a worker takes it, so the database is the truth, not the queue:
   solution version; a job for an older version does nothing;
 - recover() lists what is due (queued rows, expired leases, unfinished re-scores) so the
   worker's start-up and a periodic task can queue it again. Every job is idempotent.
+
+These functions are called by the worker, not by a caller with work of its own, and they
+commit in steps (claim, score with nothing open, finish) for the reasons above.
 """
 from __future__ import annotations
 
@@ -86,7 +89,7 @@ def score_queued(session: Session, storage: Storage, submission_id: int, *, now:
         row = session.get(Submission, submission_id, populate_existing=True)
         competition = row.competition
         solution = solutions.current_solution(session, competition)
-        session.commit()  # hold no lock while scoring: on SQLite every transaction holds the write lock
+        session.commit()  # no transaction open while scoring: a worker's session writes (BEGIN IMMEDIATE)
         if before_scoring is not None:
             before_scoring()
         status, result, problems = _score(storage, competition, solution, row.file_sha256, limits)
