@@ -43,6 +43,18 @@ def shoot(page, name: str, shots: Path) -> None:
     page.set_viewport_size(SIZES["wide"])
 
 
+def shoot_widths(page, name: str) -> None:
+    """Screenshots at 1280 and 390 px wide (SCREENSHOTS/<name>-<width>.png); at 360, 390 and 1280 px
+    nothing may stick out sideways. Leaves the page at 1280 px."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in VIEWPORTS.items():
+        page.set_viewport_size(size)
+        if label in ("390", "1280"):
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"), full_page=True)
+        assert overflow(page) <= 0, f"{name} at {label} px scrolls sideways by {overflow(page)} px"
+    page.set_viewport_size(VIEWPORTS["1280"])
+
+
 # --- what a page did ------------------------------------------------------------------------------
 
 @dataclass

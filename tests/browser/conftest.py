@@ -119,3 +119,20 @@ def demo_server(_databases, tmp_path_factory, request):
         yield from serve_demo(url, tmp_path_factory.mktemp(f"{name}-data"))
     finally:
         _databases.drop(url)
+
+
+@pytest.fixture
+def demo_page(browser, demo_server):
+    """(page, watch, server): a fresh 1280-px page on this module's demo server, every problem it
+    meets recorded by a browser_support.Watch."""
+    from browser_support import VIEWPORTS, Watch
+
+    context = browser.new_context(base_url=demo_server.url, viewport=VIEWPORTS["1280"])
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    watch = Watch(demo_server.url)
+    watch.attach(page)
+    try:
+        yield page, watch, demo_server
+    finally:
+        context.close()

@@ -6,34 +6,19 @@ request to another host, and no serious axe-core finding."""
 from __future__ import annotations
 
 import pytest
-from browser_support import SCREENSHOTS, VIEWPORTS, Watch, axe_problems, overflow, sign_in
+from browser_support import VIEWPORTS, axe_problems, overflow, shoot_widths, sign_in
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def board_page(browser, demo_server):
-    context = browser.new_context(base_url=demo_server.url, viewport=VIEWPORTS["1280"])
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    watch = Watch(demo_server.url)
-    watch.attach(page)
-    try:
-        yield page, watch, demo_server
-    finally:
-        context.close()
+def board_page(demo_page):
+    return demo_page
 
 
 def _shoot(page, name: str) -> None:
-    """Screenshots at 1280×800 and 390×844; no sideways page scroll at 360, 390 or 1280 px."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for label, size in VIEWPORTS.items():
-        page.set_viewport_size(size)
-        if label in ("390", "1280"):
-            page.screenshot(path=str(SCREENSHOTS / f"leaderboard-{name}-{label}.png"), full_page=True)
-        assert overflow(page) <= 0, f"{name} at {label} px scrolls sideways by {overflow(page)} px"
-    page.set_viewport_size(VIEWPORTS["1280"])
+    shoot_widths(page, f"leaderboard-{name}")
 
 
 def _rank_and_team_in_view(page, width: int) -> None:
